@@ -11,7 +11,8 @@ from pathlib import Path
 import pandas as pd
 from tabulate import tabulate
 
-from jinlin_analysis.plan import PlanError, load_plan
+from jinlin_analysis.errors import JinlinError
+from jinlin_analysis.plan import load_plan
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -23,7 +24,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return args.run(args) or 0
-    except PlanError as exc:
+    except JinlinError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
 

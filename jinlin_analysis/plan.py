@@ -17,6 +17,8 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from jinlin_analysis.errors import JinlinError
+
 DEFAULT_PLAN = "jinlin_2021_2025.yaml"
 
 # How many units one "per" of a rate holds; used to check value = numerator/denominator * per.
@@ -239,7 +241,7 @@ class PlanProblem(BaseModel):
         return f"{self.file}: {where}field '{self.field}': {self.message}"
 
 
-class PlanError(ValueError):
+class PlanError(JinlinError, ValueError):
     """A plan file that cannot be used; lists every problem found, not just the first."""
 
     def __init__(self, problems: list[PlanProblem]):

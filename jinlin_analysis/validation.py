@@ -115,23 +115,27 @@ def validate_files(
     for source in files:
         sheets, file_problems = read_file(source)
         problems.extend(file_problems)
-        rows_before = len(frames)
+        plans = {sheet.template_plan for sheet in sheets if sheet.template_plan}
+        if plans - {plan.plan.id}:
+            params = {"template_plan": ", ".join(sorted(plans)), "plan": plan.plan.id}
+            problems.append(Problem("wrong_plan", file=source.display, params=params))
+            continue
+        rows_read = 0
         for sheet in sheets:
             letters[(source.display, sheet.sheet)] = sheet.letters
             frame, sheet_problems = _check_sheet(sheet, plan, checker)
             problems.extend(sheet_problems)
+            rows_read += len(sheet.cells) - sum(p.code == "not_reported" for p in sheet_problems)
             if not frame.empty:
                 frames.append(frame)
-        if len(frames) == rows_before and not any(
-            p.is_error and p.file == source.display for p in file_problems
-        ):
+        if rows_read == 0 and not any(p.is_error for p in file_problems):
             problems.append(Problem("empty_file", file=source.display))
     observations = pd.concat(frames, ignore_index=True) if frames else _empty_with_location()
     observations, duplicate_problems = _duplicates(observations)
     problems.extend(duplicate_problems)
     problems.extend(_breakdowns(observations))
     problems.extend(unusual_changes(observations, plan, history))
-    problems = [_with_letter(p, letters) for p in problems]
+    problems = sorted((_with_letter(p, letters) for p in problems), key=Problem.sort_key)
     return ValidationResult(
         observations=observations,
         problems=problems,
@@ -210,9 +214,6 @@ def _check_sheet(
     where = {"file": sheet.source.display, "sheet": sheet.sheet}
     cells = sheet.cells
     problems: list[Problem] = []
-    if sheet.template_plan and sheet.template_plan != plan.plan.id:
-        params = {"template_plan": sheet.template_plan, "plan": plan.plan.id}
-        return _empty_with_location(), [Problem("wrong_plan", **where, params=params)]
     if sheet.prefilled:
         unfilled = cells.reindex(columns=INPUT_COLUMNS).isna().all(axis=1)
         for row in cells.index[unfilled]:
@@ -282,7 +283,7 @@ def _cell_text(value: Any, column: str) -> str | None:
         return str(value)
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() else repr(value)
-    text = str(value).strip()
+    text = str(value).replace("\ufeff", "").strip()
     if column in NUMBER_COLUMNS or column == "year":
         text = unicodedata.normalize("NFKC", text).replace(" ", "")
         if _THOUSANDS.match(text):
@@ -517,6 +518,8 @@ class _RowChecker:
             value = round(value * 100, 10)
             record["value"] = value
             report("percent_cell", "value", stored, shown=f"{value:g}", stored=stored)
+        if bad & {"numerator", "denominator"}:
+            return
         numerator, denominator = record["numerator"], record["denominator"]
         has_num, has_den = pd.notna(numerator), pd.notna(denominator)
         if (has_num or has_den) and indicator.counts is None:

@@ -353,7 +353,9 @@ def _write_folder(
         mine = history[history["indicator_id"].map(domain_of) == domain]
         name = f"history_{domain}.csv"
         encoding = "gb18030" if domain in GB18030_DOMAINS else "utf-8"
-        mine.to_csv(folder / name, index=False, encoding=encoding, lineterminator="\n")
+        mine.to_csv(
+            folder / name, index=False, encoding=encoding, lineterminator="\n", float_format="%.10g"
+        )
         files.append(name)
     for domain in plan.domains:
         name = f"{report_year}_{domain}.xlsx"

@@ -191,7 +191,7 @@ def _merge(
     existing: MonitoringDatabase | None, incoming: pd.DataFrame, revise: bool, lang: Lang
 ) -> _Merged:
     columns = [*COLUMNS, *PROVENANCE]
-    new = incoming[columns + ["_file", "_sheet", "_row"]]
+    new = incoming[[*columns, "_file", "_sheet", "_row"]]
     if existing is None or existing.observations.empty:
         return _Merged(
             _sorted(new[columns]), new[columns], new.iloc[:0][columns], new.iloc[:0][columns], 0

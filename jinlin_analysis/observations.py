@@ -93,7 +93,7 @@ ALIASES = {
 
 
 def column_key(header: object) -> str | None:
-    """The column a heading names: 'value', '数值', '本年数值\\nvalue', 'Value (数值)' -> 'value'."""
+    """The column a heading names: 'value', '数值', '本年数值\\nvalue', 'Value (数值)'."""
     if header is None:
         return None
     text = unicodedata.normalize("NFKC", str(header)).strip()

@@ -230,9 +230,9 @@ def _table(
         if not any(_filled(v) for v in values.values()):
             continue
         for key, pos in positions.items():
-            if formats and pos < len(formats) and "%" in str(formats[pos]):
-                if isinstance(values[key], int | float) and not isinstance(values[key], bool):
-                    percent.add((row_number, key))
+            number = isinstance(values[key], int | float) and not isinstance(values[key], bool)
+            if number and formats and pos < len(formats) and "%" in str(formats[pos]):
+                percent.add((row_number, key))
         rows.append(values)
         index.append(row_number)
     cells_frame = pd.DataFrame(

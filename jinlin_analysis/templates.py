@@ -147,7 +147,8 @@ def save_workbook(workbook: Workbook, path: Path) -> Path:
             info.external_attr = item.external_attr
             data = source.read(item.filename)
             if item.filename == "docProps/core.xml":  # openpyxl stamps the save time here
-                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>2000-01-01T00:00:00Z", data)
+                stamp = rb"\g<1>2000-01-01T00:00:00Z"
+                data = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", stamp, data)
             target.writestr(info, data)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
@@ -393,9 +394,12 @@ def _instructions(sheet: Worksheet, plan: Plan, year: int, label: str, domains: 
         + "、".join(plan.domains[d] for d in domains)
         + "。",
         "2. 黄色单元格为填写区；灰色单元格为参考信息（指标、目标、上年数值），已锁定，请勿修改。",
-        "3. “本年数值”只填数字，不带单位和空格，单位见“单位”列（%、‰、1/10万等）。不要把单元格设为百分比格式。",
-        "4. 比率指标请同时填写分子和分母：数值 = 分子 ÷ 分母 × 100（%）、1000（‰）或 100000（1/10万）。",
-        "5. 定性目标（机制建立、热线开通等）在“进展状态”中选择 未启动 / 推进中 / 已完成，并在“备注 / 佐证”中写明依据。",
+        "3. “本年数值”只填数字，不带单位和空格，单位见“单位”列（%、‰、1/10万等）。"
+        "不要把单元格设为百分比格式。",
+        "4. 比率指标请同时填写分子和分母："
+        "数值 = 分子 ÷ 分母 × 100（%）、1000（‰）或 100000（1/10万）。",
+        "5. 定性目标（机制建立、热线开通等）在“进展状态”中选择 未启动 / 推进中 / 已完成，"
+        "并在“备注 / 佐证”中写明依据。",
         "6. 暂无数据的行留空，并在备注中说明原因（如“统计口径调整，数据待核”）。",
         "7. 按性别、城乡或镇分列的数据填在“分项数据”表中，每行一个数值。",
         "8. 填好后由统计局运行：jinlin validate 文件名.xlsx ，按提示的行和列修改后再导入。",

@@ -7,6 +7,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
 YEAR ?= 2024
+DATA ?= data/raw/demo
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
 .PHONY: setup report test lab lint lock clean
@@ -22,6 +23,7 @@ $(READY): requirements.lock pyproject.toml
 	@touch $@
 
 report: setup
+	$(BIN)/jinlin ingest $(DATA)
 	$(BIN)/jinlin report --year $(YEAR)
 
 test: setup lint

@@ -58,3 +58,12 @@ def targets_table(plan: Plan, domain: str | None = None) -> pd.DataFrame:
         if domain is None or i.domain == domain
     ]
     return pd.DataFrame(rows)
+
+
+def evaluation_name(plan: Plan, year: int) -> str:
+    """'中期评估' in the plan's mid-term year, '终期评估' in its target year, else '专项评估'."""
+    if year == plan.plan.mid_term_year:
+        return "中期评估"
+    if year == plan.plan.target_year:
+        return "终期评估"
+    return "专项评估"

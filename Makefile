@@ -21,14 +21,22 @@ $(READY): requirements.lock pyproject.toml
 		--display-name "Python (jinlin_analysis)" >/dev/null
 	@touch $@
 
+# TODO(merge, issue 3): once `jinlin ingest` exists, let `report` and `lab` ingest the demo
+# data first (re-ingesting the same files is a no-op), e.g.
+#   data: setup
+#   	$(BIN)/jinlin ingest data/raw/demo/
+# and make `report` and `lab` depend on `data` instead of `setup`.
 report: setup
 	$(BIN)/jinlin report --year $(YEAR)
 
 test: setup lint
 	$(BIN)/python -m pytest
 
+# JupyterLab on the notebooks with the project's kernel; charts are interactive and offline.
+# No news feed or update check: both would reach the internet.
 lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.news_url=None \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lint: setup
 	$(BIN)/ruff check .

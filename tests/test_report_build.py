@@ -18,7 +18,7 @@ OK_PAGE = PageSpec("submissions.ipynb", slug="fine", title="正常的一页", se
 FAILING_PAGE = PageSpec("failing.ipynb", slug="broken", title="出错的一页", section="测试")
 
 
-def test_a_failing_page_fails_the_run_but_not_the_other_pages(tmp_path, capsys):
+def test_a_failing_page_fails_the_run_but_not_the_other_pages(tmp_path, capfd):
     old = tmp_path / "2024"
     old.mkdir()
     (old / "index.html").write_text("the previous complete report", encoding="utf-8")
@@ -39,18 +39,23 @@ def test_a_failing_page_fails_the_run_but_not_the_other_pages(tmp_path, capsys):
     assert not (tmp_path / "2024-failed" / "index.html").exists()
     assert (old / "index.html").read_text(encoding="utf-8") == "the previous complete report"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["2024", "2024-failed"]
-    assert "KeyboardInterrupt" not in capsys.readouterr().err  # kernel logs stay in files
+    # Kernels keep their own log, which holds no warning about an unencrypted channel;
+    # nothing from the kernels or workers reaches the terminal.
+    logs = list((tmp_path / "2024-failed" / "notebooks").glob("kernel-*.log"))
+    assert logs and not any("without encryption" in p.read_text() for p in logs)
+    assert capfd.readouterr().err == ""
 
 
-def test_cli_names_the_failure_and_exits_non_zero(tmp_path, capsys, monkeypatch):
+def test_cli_names_the_failure_and_exits_non_zero(tmp_path, capfd, monkeypatch):
     import jinlin_analysis.report.build as build
 
     monkeypatch.setattr(build, "PAGES", (FAILING_PAGE,))
     monkeypatch.setattr(build, "NOTEBOOKS_DIR", FIXTURE_NOTEBOOKS)
     assert main(["report", "--year", "2024", "--out", str(tmp_path)]) == 1
-    err = capsys.readouterr().err
+    err = capfd.readouterr().err
     assert err.startswith("error: 1 of 1 report pages failed")
     assert "broken.traceback.txt" in err
+    assert "WARNING" not in err and "KeyboardInterrupt" not in err
 
 
 def test_same_inputs_give_the_same_pages(report_dir, tmp_path):
@@ -76,6 +81,14 @@ def test_mid_term_year_adds_the_evaluation_page(tmp_path):
     assert "可量化目标（58项）" in page and "定性目标（77项）" in page
     index = built.index.read_text(encoding="utf-8")
     assert 'href="evaluation.html"' in index and "2023年中期评估" in index
+
+
+def test_a_missing_kernel_is_a_user_error(tmp_path, capsys, monkeypatch):
+    import jinlin_analysis.report.build as build
+
+    monkeypatch.setattr(build, "KERNEL_NAME", "no-such-kernel")
+    assert main(["report", "--year", "2024", "--out", str(tmp_path)]) == 1
+    assert "kernel 'no-such-kernel' is not installed" in capsys.readouterr().err
 
 
 def test_a_missing_data_folder_is_a_user_error(tmp_path, capsys):

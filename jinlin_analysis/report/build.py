@@ -24,7 +24,7 @@ from jinlin_analysis.data_label import data_label
 from jinlin_analysis.errors import JinlinError
 from jinlin_analysis.paths import NOTEBOOKS_DIR, OUTPUTS_DIR, PROCESSED_DIR
 from jinlin_analysis.plan import load_plan
-from jinlin_analysis.report.execute import PageResult, run_page
+from jinlin_analysis.report.execute import KERNEL_NAME, PageResult, run_page
 from jinlin_analysis.report.pages import (
     PAGES,
     PageInfo,
@@ -80,6 +80,7 @@ def build_report(
     context = ReportContext(year, plan, data_dir, data_label(data_dir), evaluation)
     runs = expand(context, pages or PAGES, notebooks_dir or NOTEBOOKS_DIR)
     validate(runs)
+    _require_kernel()
 
     out_root = Path(out_root) if out_root is not None else OUTPUTS_DIR
     out_root.mkdir(parents=True, exist_ok=True)
@@ -130,13 +131,13 @@ def _run_pages(runs: list[PageRun], build: Path, info: PageInfo, jobs: int):
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
         futures = {pool.submit(run_page, r, executed_dir / f"{r.slug}.ipynb"): r for r in runs}
-        # The workers exist now (forked from a process without the exporter's heavy modules);
-        # load those while the first kernels start.
-        from jinlin_analysis.report.export import export_page, warm_up
-
-        warm_up()
         bar = tqdm(total=len(runs), desc=info.report_title, unit="页", disable=None)
         with bar:
+            # The workers exist now (forked from a process without the exporter's heavy
+            # modules); load those while the first kernels start.
+            from jinlin_analysis.report.export import export_page, warm_up
+
+            warm_up()
             for future in as_completed(futures):
                 run = futures[future]
                 bar.set_postfix_str(run.slug)
@@ -181,6 +182,17 @@ def _write_tables_and_index(
         tables=tables,
     )
     (build / "index.html").write_text(index, encoding="utf-8")
+
+
+def _require_kernel() -> None:
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    try:
+        KernelSpecManager().get_kernel_spec(KERNEL_NAME)
+    except NoSuchKernel:
+        raise JinlinError(
+            f"the Jupyter kernel '{KERNEL_NAME}' is not installed; `make setup` installs it"
+        ) from None
 
 
 def _umask() -> int:

@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JinlinError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # e.g. Ctrl-C during `jinlin report`: nothing was left half-built
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -96,7 +96,7 @@ def build_report(
             data_label=context.data_label,
             generated_at=f"生成时间：{generated:%Y-%m-%d %H:%M %z}",
         )
-        failures, headlines, missing = _run_pages(runs, build, info, jobs or os.cpu_count() or 1)
+        failures, headlines, missing = _run_pages(runs, build, info, jobs or _cpu_count())
         if failures:
             _keep_failed(build, failed_dir, failures)
             raise ReportFailed(_failure_message(failures, len(runs), destination, failed_dir))
@@ -131,30 +131,36 @@ def _run_pages(runs: list[PageRun], build: Path, info: PageInfo, jobs: int):
     context = multiprocessing.get_context("fork" if "fork" in methods else None)
     with ProcessPoolExecutor(max_workers=min(jobs, len(runs)), mp_context=context) as pool:
         futures = {pool.submit(run_page, r, executed_dir / f"{r.slug}.ipynb"): r for r in runs}
-        bar = tqdm(total=len(runs), desc=info.report_title, unit="页", disable=None)
-        with bar:
-            # The workers exist now (forked from a process without the exporter's heavy
-            # modules); load those while the first kernels start.
-            from jinlin_analysis.report.export import export_page, warm_up
+        try:
+            with tqdm(total=len(runs), desc=info.report_title, unit="页", disable=None) as bar:
+                # The workers exist now (forked from a process without the exporter's heavy
+                # modules); load those while the first kernels start.
+                from jinlin_analysis.report.export import export_page, warm_up
 
-            warm_up()
-            for future in as_completed(futures):
-                run = futures[future]
-                bar.set_postfix_str(run.slug)
-                try:
-                    result: PageResult = future.result()
-                    if not result.ok:
-                        failures.append(_Failure(run, result.error or "", result.traceback))
-                        continue
-                    page = export_page(result.executed, run.slug, replace(info, title=run.title))
-                    (build / f"{run.slug}.html").write_text(page.html, encoding="utf-8")
-                    headlines[run.slug] = page.headlines
-                    missing[run.slug] = page.missing_characters
-                except Exception as exc:  # export failed, or the worker process died
-                    error = f"{type(exc).__name__}: {exc}"
-                    failures.append(_Failure(run, error, traceback.format_exc()))
-                finally:
-                    bar.update(1)
+                warm_up()
+                for future in as_completed(futures):
+                    run = futures[future]
+                    bar.set_postfix_str(run.slug)
+                    try:
+                        result: PageResult = future.result()
+                        if not result.ok:
+                            failures.append(_Failure(run, result.error or "", result.traceback))
+                            continue
+                        page = export_page(
+                            result.executed, run.slug, replace(info, title=run.title)
+                        )
+                        (build / f"{run.slug}.html").write_text(page.html, encoding="utf-8")
+                        headlines[run.slug] = page.headlines
+                        missing[run.slug] = page.missing_characters
+                    except Exception as exc:  # export failed, or the worker process died
+                        error = f"{type(exc).__name__}: {exc}"
+                        failures.append(_Failure(run, error, traceback.format_exc()))
+                    finally:
+                        bar.update(1)
+        except BaseException:  # Ctrl-C or a broken exporter: stop now, not after every page
+            pool.shutdown(wait=False, cancel_futures=True)
+            _terminate_workers(pool)
+            raise
     order = {run.slug: n for n, run in enumerate(runs)}
     failures.sort(key=lambda f: order[f.run.slug])
     return failures, headlines, missing
@@ -182,6 +188,23 @@ def _write_tables_and_index(
         tables=tables,
     )
     (build / "index.html").write_text(index, encoding="utf-8")
+
+
+def _terminate_workers(pool: ProcessPoolExecutor) -> None:
+    """Stop the workers mid-page (their kernels exit when they see their parent gone)."""
+    terminate = getattr(pool, "terminate_workers", None)  # public from Python 3.14
+    if terminate is not None:
+        terminate()
+        return
+    for process in list((getattr(pool, "_processes", None) or {}).values()):
+        process.terminate()
+
+
+def _cpu_count() -> int:
+    """CPUs this process may use (a container may allow fewer than the machine has)."""
+    if hasattr(os, "sched_getaffinity"):
+        return len(os.sched_getaffinity(0))
+    return os.cpu_count() or 1
 
 
 def _require_kernel() -> None:

@@ -6,11 +6,11 @@ PYTHON ?= python3.11
 VENV ?= .venv
 BIN := $(VENV)/bin
 READY := $(VENV)/.ready
-YEAR ?= 2024
+YEAR ?=
 DATA ?= data/raw/demo
 PIP := $(BIN)/python -m pip --disable-pip-version-check --quiet
 
-.PHONY: setup report test lab lint lock clean
+.PHONY: setup data report test lab lint lock clean
 
 setup: $(READY)
 
@@ -22,15 +22,22 @@ $(READY): requirements.lock pyproject.toml
 		--display-name "Python (jinlin_analysis)" >/dev/null
 	@touch $@
 
-report: setup
+# The monitoring database in data/processed/ from DATA (the simulated demo set by default);
+# re-ingesting the same files changes nothing, so this is cheap when nothing is new.
+data: setup
 	$(BIN)/jinlin ingest $(DATA)
-	$(BIN)/jinlin report --year $(YEAR)
+
+report: data
+	$(BIN)/jinlin report $(if $(YEAR),--year $(YEAR))
 
 test: setup lint
 	$(BIN)/python -m pytest
 
-lab: setup
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+# JupyterLab on the notebooks with the project's kernel; charts are interactive and offline.
+# No news feed or update check: both would reach the internet.
+lab: data
+	$(BIN)/jupyter lab --notebook-dir=notebooks --LabApp.news_url=None \
+		--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate
 
 lint: setup
 	$(BIN)/ruff check .

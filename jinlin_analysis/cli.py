@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except JinlinError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 1
+    except KeyboardInterrupt:  # e.g. Ctrl-C during `jinlin report`: nothing was left half-built
+        print("interrupted", file=sys.stderr)
+        return 130
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -43,8 +46,21 @@ def _parser() -> argparse.ArgumentParser:
 
     report = commands.add_parser("report", help="build the annual HTML report")
     _add_plan_option(report)
-    report.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
+    report.add_argument(
+        "--year", type=int, default=None, help="report year (default: the latest year with data)"
+    )
+    report.add_argument(
+        "--data", type=Path, default=None, help="monitoring data folder (default: data/processed/)"
+    )
     report.add_argument("--out", type=Path, default=None, help="output root (default: outputs/)")
+    report.add_argument(
+        "--jobs", type=int, default=None, help="notebooks run at once (default: CPU count)"
+    )
+    report.add_argument(
+        "--evaluation",
+        action="store_true",
+        help="include the evaluation page (always included in the mid-term and final years)",
+    )
     report.set_defaults(run=_report)
 
     template = commands.add_parser("template", help="write the Excel workbook departments fill in")
@@ -144,8 +160,17 @@ def _catalog(args: argparse.Namespace) -> int:
 def _report(args: argparse.Namespace) -> int:
     from jinlin_analysis.report import build_report  # heavy imports only when needed
 
-    index = build_report(year=args.year, plan_path=args.plan, out_root=args.out)
-    print(index)
+    built = build_report(
+        args.year,
+        args.plan,
+        args.out,
+        data_dir=args.data,
+        jobs=args.jobs,
+        evaluation=args.evaluation,
+    )
+    for warning in built.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(built.index)
     return 0
 
 

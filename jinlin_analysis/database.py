@@ -70,6 +70,13 @@ class MonitoringDatabase:
     title: str = ""
     description: str = ""
 
+    @property
+    def latest_year(self) -> int:
+        """The most recent year with any reported value: the default report year."""
+        if self.observations.empty:
+            raise DatabaseError(f"the monitoring database in {self.path} holds no observations")
+        return int(self.observations["year"].max())
+
     def series(
         self,
         indicator_id: str,

@@ -13,15 +13,8 @@ from collections.abc import Mapping
 import pandas as pd
 
 from jinlin_analysis.plan import Indicator, Plan, TargetType
-from jinlin_analysis.wording import describe_target
+from jinlin_analysis.wording import STATUS_LABELS, describe_target
 
-STATUS_LABELS = {
-    "achieved": "已实现",
-    "on_track": "有望实现",
-    "at_risk": "存在风险",
-    "off_track": "预计完成困难",
-    "insufficient_data": "数据不足",
-}
 STATUS_ORDER = tuple(STATUS_LABELS)
 
 # How a difference between two values of a unit is said: 3.5% -> 3.9% is 0.4个百分点.

@@ -25,6 +25,16 @@ TARGET_TYPE_LABELS = {
 
 SCOPE_LABELS = {"district": "全区", "each_town": "每个镇"}
 
+# The engine's statuses, best to worst, then "cannot tell"; legends list them in this order.
+# off_track uses the plan's own words for what must be warned about (预计完成困难).
+STATUS_LABELS: dict[str, str] = {
+    "achieved": "已达标",
+    "on_track": "有望达标",
+    "at_risk": "存在风险",
+    "off_track": "预计完成困难",
+    "insufficient_data": "数据不足",
+}
+
 
 def format_value(value: float, unit: str | None) -> str:
     """3.5 and '‰' -> '3.5‰'; 1 and '所' -> '1所'; no trailing zeros."""
@@ -58,3 +68,12 @@ def targets_table(plan: Plan, domain: str | None = None) -> pd.DataFrame:
         if domain is None or i.domain == domain
     ]
     return pd.DataFrame(rows)
+
+
+def evaluation_name(plan: Plan, year: int) -> str:
+    """'中期评估' in the plan's mid-term year, '终期评估' in its target year, else '专项评估'."""
+    if year == plan.plan.mid_term_year:
+        return "中期评估"
+    if year == plan.plan.target_year:
+        return "终期评估"
+    return "专项评估"

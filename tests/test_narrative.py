@@ -133,5 +133,5 @@ def test_domain_summary_counts_only_measurable_targets():
         }
     )
     assert domain_summary("儿童与健康", frame) == (
-        "儿童与健康领域共有3项量化目标：已实现1项，预计完成困难2项。"
+        "儿童与健康领域共有3项量化目标：已达标1项，预计完成困难2项。"
     )

@@ -1,45 +1,114 @@
-"""`jinlin report`: the notebooks run under papermill and export to offline HTML without code."""
+"""`jinlin report`: the whole 2024 report, built once per session through the CLI."""
 
 from __future__ import annotations
 
 import json
 import re
 
-import pytest
+import openpyxl
+import pandas as pd
 from conftest import ROOT
 
-from jinlin_analysis.cli import main
+from jinlin_analysis.dataset import SIMULATED_LABEL as SIMULATED
+from jinlin_analysis.fonts import visible_text
+from jinlin_analysis.report.safety import page_problems
+
+MAX_PAGE_BYTES = 2 * 1024 * 1024
 
 
-@pytest.fixture(scope="module")
-def report_html(tmp_path_factory) -> str:
-    out = tmp_path_factory.mktemp("outputs")
-    assert main(["report", "--year", "2024", "--out", str(out)]) == 0
-    index = out / "2024" / "index.html"
-    assert index.is_file()
-    assert not [p for p in out.iterdir() if p.name.startswith(".")], "build folder left behind"
-    return index.read_text(encoding="utf-8")
+def _pages(report_dir):
+    return sorted(report_dir.glob("*.html"))
 
 
-def test_report_lists_the_targets_by_domain(report_html, plan):
+def test_report_has_an_index_an_overview_and_one_page_per_domain(report_dir, plan):
+    names = {p.name for p in _pages(report_dir)}
+    domain_pages = {f"domain-{code}.html" for code in plan.domains}
+    assert names == {"index.html", "overview.html"} | domain_pages
+    index = (report_dir / "index.html").read_text(encoding="utf-8")
+    for name in names - {"index.html"}:
+        assert f'href="{name}"' in index
     for domain_name in plan.domains.values():
-        assert domain_name in report_html
-    assert "控制在3.5‰以下" in report_html  # neonatal mortality, in words
-    assert "2024年度监测报告" in report_html
+        assert domain_name in index
+    assert "evaluation.html" not in index  # 2024 is neither the mid-term nor the final year
 
 
-def test_report_has_no_code_and_no_parameters(report_html):
-    assert "plan_path" not in report_html
-    assert "load_plan" not in report_html
-    assert "jp-InputArea jp-Cell-inputArea" not in report_html  # no input cells in the body
+def test_every_page_says_the_data_are_simulated(report_dir):
+    for page in _pages(report_dir):
+        text = visible_text(page.read_text(encoding="utf-8"))
+        assert SIMULATED in text, page.name
+        assert 'class="jinlin-banner"' in page.read_text(encoding="utf-8"), page.name
 
 
-def test_report_loads_nothing_from_the_network(report_html):
-    assert not re.search(r"<(script|link|img)[^>]+(src|href)=[\"']?(https?:)?//", report_html)
+def test_pages_show_the_plan_targets_in_words(report_dir, plan):
+    overview = visible_text((report_dir / "overview.html").read_text(encoding="utf-8"))
+    assert "2024年度监测报告" in overview
+    assert "控制在3.5‰以下" in overview  # neonatal mortality, in words
+    for domain_name in plan.domains.values():
+        assert domain_name in overview
+    health = visible_text((report_dir / "domain-health.html").read_text(encoding="utf-8"))
+    assert "儿童与健康" in health
+    health_names = {i.name for i in plan.indicators if i.domain == "health"}
+    assert all(name in health for name in health_names)
+    others = {i.name for i in plan.indicators if i.domain != "health"} - health_names
+    assert not [name for name in others if name in health and len(name) > 6]
+
+
+def test_pages_have_no_code_parameters_or_stderr(report_dir):
+    for page in _pages(report_dir):
+        html = page.read_text(encoding="utf-8")
+        assert "plan_path" not in html and "data_dir" not in html, page.name
+        assert "load_plan" not in html and "%reset" not in html, page.name
+        assert 'class="jp-Cell-inputWrapper' not in html, page.name  # no input cells at all
+        assert 'data-mime-type="application/vnd.jupyter.stderr"' not in html, page.name
+        assert "Warning" not in visible_text(html), page.name
+
+
+def test_pages_load_nothing_and_run_nothing(report_dir):
+    for page in _pages(report_dir):
+        html = page.read_text(encoding="utf-8")
+        assert page_problems(html) == [], page.name
+        assert not re.search(r"(src|href)=[\"']?(https?:)?//", html), page.name
+
+
+def test_pages_are_under_two_megabytes(report_dir):
+    for page in _pages(report_dir):
+        assert page.stat().st_size < MAX_PAGE_BYTES, (page.name, page.stat().st_size)
+
+
+def test_charts_are_inline_svg_with_chinese_text_and_the_embedded_font(report_dir):
+    html = (report_dir / "overview.html").read_text(encoding="utf-8")
+    svg = re.search(r"<svg .*?</svg>", html, re.DOTALL)
+    assert svg is not None
+    assert "各领域规划目标数" in svg[0] and "儿童与健康" in svg[0]
+    assert "Jinlin Sans" in svg[0]  # the family vl-convert measured the labels with
+    assert re.search(r'@font-face \{ font-family: "Jinlin Sans".*base64,', html)
+    assert "<img" not in html  # an SVG in <img> could not use the page's font
+
+
+def test_headline_numbers_reach_the_index(report_dir, plan):
+    index = visible_text((report_dir / "index.html").read_text(encoding="utf-8"))
+    assert f"{len(plan.measurable)}项" in index and "可量化指标" in index
+    assert f"{len(plan.milestones)}项" in index
+
+
+def test_tables_ship_as_csv_and_xlsx(report_dir, plan):
+    csv = pd.read_csv(report_dir / "tables" / "targets.csv", encoding="utf-8-sig")
+    assert list(csv["id"]) == [i.id for i in plan.indicators]
+    assert (report_dir / "tables" / "targets.csv").read_bytes().startswith(b"\xef\xbb\xbf")
+    workbook = openpyxl.load_workbook(report_dir / "tables" / "report-tables.xlsx")
+    sheet = workbook["targets"]
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("id", "domain", "name")
+    assert [r[0] for r in rows[1:]] == [i.id for i in plan.indicators]
+
+
+def test_report_folder_is_readable_by_others(report_dir):
+    assert report_dir.stat().st_mode & 0o055 == 0o055  # a web server can serve it
+    assert not [p for p in report_dir.parent.iterdir() if p.name.startswith(".")]
 
 
 def test_notebooks_are_committed_without_outputs():
-    for path in (ROOT / "notebooks").glob("*.ipynb"):
+    for path in [*(ROOT / "notebooks").glob("*.ipynb"), *(ROOT / "tests").rglob("*.ipynb")]:
         notebook = json.loads(path.read_text(encoding="utf-8"))
         for cell in notebook["cells"]:
             if cell["cell_type"] == "code":

@@ -1,0 +1,63 @@
+"""The report notebooks keep the contract of docs/notebooks.md (checked on their source)."""
+
+from __future__ import annotations
+
+import ast
+
+import nbformat
+import papermill
+import pytest
+from conftest import ROOT
+
+from jinlin_analysis.report.pages import PAGES, STANDARD_PARAMETERS
+
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+# Raw HTML/Markdown on strings would put submitted text into pages unescaped.
+FORBIDDEN_NAMES = {"HTML", "Markdown", "display_html", "display_markdown", "Javascript"}
+FORBIDDEN_ATTRIBUTES = {"style", "to_html", "_repr_html_"}
+
+
+def _code(path) -> list[tuple[list[str], ast.Module]]:
+    notebook = nbformat.read(path, as_version=4)
+    return [
+        (cell.metadata.get("tags", []), ast.parse(cell.source))
+        for cell in notebook.cells
+        if cell.cell_type == "code"
+    ]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_starts_with_the_standard_parameters_then_setup(path):
+    cells = _code(path)
+    tags, _ = cells[0]
+    assert "parameters" in tags
+    assert list(papermill.inspect_notebook(str(path)))[: len(STANDARD_PARAMETERS)] == list(
+        STANDARD_PARAMETERS
+    )
+    calls = [
+        node.func.id
+        for node in ast.walk(cells[1][1])
+        if isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
+    ]
+    assert "setup" in calls, "the cell after the parameters must call setup(...)"
+    assert nbformat.read(path, as_version=4).metadata.kernelspec.name == "jinlin"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_notebook_shows_text_only_through_the_escaping_helpers(path):
+    for _, tree in _code(path):
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Name | ast.alias):
+                name = node.id if isinstance(node, ast.Name) else node.name
+                assert name not in FORBIDDEN_NAMES, f"{path.name}: use md()/table(), not {name}"
+            if isinstance(node, ast.Attribute):
+                assert node.attr not in FORBIDDEN_ATTRIBUTES, f"{path.name}: .{node.attr}"
+
+
+# Notebooks for analysts only (e.g. a one-indicator deep dive) go here, not in the report.
+NOT_IN_REPORT: set[str] = set()
+
+
+def test_every_notebook_is_a_page_of_the_report_or_listed_as_analyst_only():
+    declared = {spec.notebook for spec in PAGES}
+    assert {p.name for p in NOTEBOOKS} == declared | NOT_IN_REPORT

@@ -46,6 +46,22 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("--year", type=int, required=True, help="report year, e.g. 2024")
     report.add_argument("--out", type=Path, default=None, help="output root (default: outputs/)")
     report.set_defaults(run=_report)
+
+    assess = commands.add_parser(
+        "assess", help="forecast every target: interval, probability of attainment, status"
+    )
+    _add_plan_option(assess)
+    assess.add_argument("--observations", type=Path, required=True, help="CSV or parquet file")
+    assess.add_argument("--as-of", type=int, required=True, help="use data up to this year")
+    assess.add_argument("--target-year", type=int, default=None, help="default: the plan's")
+    assess.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    assess.set_defaults(run=_assess)
+
+    backtest = commands.add_parser(
+        "backtest", help="recalibrate on the international panel and rewrite docs/backtest.md"
+    )
+    backtest.add_argument("--docs", type=Path, default=None, help="default: docs/")
+    backtest.set_defaults(run=_backtest)
     return parser
 
 
@@ -72,6 +88,50 @@ def _report(args: argparse.Namespace) -> int:
 
     index = build_report(year=args.year, plan_path=args.plan, out_root=args.out)
     print(index)
+    return 0
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from jinlin_analysis.engine import assess
+
+    plan = load_plan(args.plan)
+    observations = _read_observation_file(args.observations)
+    table = assess(plan, observations, as_of=args.as_of, target_year=args.target_year)
+    _write_csv_atomically(table, args.out)
+    print(args.out)
+    return 0
+
+
+def _read_observation_file(path: Path) -> pd.DataFrame:
+    """Minimal reader of the long format (docs/observation-format.md); the intake loader
+    replaces it at merge."""
+    from jinlin_analysis.engine.observations import ObservationError
+
+    if not path.exists():
+        raise ObservationError(f"{path}: file not found")
+    try:
+        if path.suffix.lower() == ".parquet":
+            return pd.read_parquet(path)
+        return pd.read_csv(path, encoding="utf-8-sig")
+    except (ValueError, OSError, UnicodeDecodeError) as exc:
+        raise ObservationError(f"{path}: not a readable CSV/parquet file: {exc}") from None
+
+
+def _write_csv_atomically(frame: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    frame.to_csv(tmp, index=False, encoding="utf-8")
+    tmp.replace(out)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from jinlin_analysis.engine.backtest import DOCS, calibration_path, run_backtest, write_report
+
+    result = run_backtest()
+    result.calibration.save(calibration_path())
+    for path in write_report(result, args.docs or DOCS):
+        print(path)
+    print(calibration_path())
     return 0
 
 

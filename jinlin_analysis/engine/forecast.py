@@ -78,7 +78,7 @@ def point_forecasts(
         num = np.where(counted, data.numerator, 0.0)
         den = np.where(counted, data.denominator, 1.0)
         z_counts = to_z(noise.count_value(num, den, data.per), data.lower, data.upper, data.eps)
-        var_counts = noise.sampling_variance(num, den, kind, data.per)
+        var_counts = noise.sampling_variance(num, den, kind, data.per, pooled=counted)
         rows = has_counts[:, None] & counted
         z = np.where(rows, z_counts, z)
         # a year with a value but no counts gets the series' typical sampling variance

@@ -26,10 +26,22 @@ def count_value(numerator: np.ndarray, denominator: np.ndarray, per: np.ndarray)
 
 
 def sampling_variance(
-    numerator: np.ndarray, denominator: np.ndarray, kind: np.ndarray, per: np.ndarray
+    numerator: np.ndarray,
+    denominator: np.ndarray,
+    kind: np.ndarray,
+    per: np.ndarray,
+    pooled: np.ndarray | None = None,
 ) -> np.ndarray:
-    """Variance of the transformed observed rate due to counting alone (series x years)."""
-    x, n = numerator + 0.5, denominator + 1.0
+    """Variance of the transformed observed rate due to counting alone (series x years).
+
+    Uses each year's denominator with the series' POOLED rate (all counted years), not the
+    year's own count: weighting years by their own counts would give chance highs more
+    weight than chance lows and bias small-count rates upwards.
+    """
+    mask = np.ones_like(numerator, dtype=bool) if pooled is None else pooled
+    n = denominator + 1.0
+    rate = (np.where(mask, numerator, 0).sum(axis=1) + 0.5) / (np.where(mask, n, 0).sum(axis=1) + 1)
+    x = n * rate[:, None]  # expected count of each year
     k = kind[:, None]
     logit_var = 1 / x + 1 / np.maximum(n - x, 0.5)
     log_var = 1 / x

@@ -30,11 +30,38 @@ SEED = 20250101
 STATUS_ORDER = ["achieved", "on_track", "at_risk", "off_track", "insufficient_data"]
 
 COLUMNS = [
-    "indicator_id", "indicator_name", "domain", "unit", "region", "sex", "residence", "scope",
-    "as_of", "n_points", "last_year", "last_value", "target_type", "target_value",
-    "baseline_year", "baseline_value", "target_year", "forecast", "lower_80", "upper_80",
-    "lower_95", "upper_95", "p_attain", "status", "volatile", "volatility_note", "unsd_ratio",
-    "unsd_category", "opensdg_ratio", "opensdg_category", "milestone_status", "reason",
+    "indicator_id",
+    "indicator_name",
+    "domain",
+    "unit",
+    "region",
+    "sex",
+    "residence",
+    "scope",
+    "as_of",
+    "n_points",
+    "last_year",
+    "last_value",
+    "target_type",
+    "target_value",
+    "baseline_year",
+    "baseline_value",
+    "target_year",
+    "forecast",
+    "lower_80",
+    "upper_80",
+    "lower_95",
+    "upper_95",
+    "p_attain",
+    "status",
+    "volatile",
+    "volatility_note",
+    "unsd_ratio",
+    "unsd_category",
+    "opensdg_ratio",
+    "opensdg_category",
+    "milestone_status",
+    "reason",
 ]
 
 
@@ -77,7 +104,9 @@ def assess(
     run = _run(plan, frame, as_of, target_year, calibration, n_paths, seed)
     rows = _series_rows(run, calibration)
     rows = _add_each_town(rows, plan, calibration)
-    rows = pd.concat([rows, _milestone_rows(plan, frame, as_of, run.target_year)], ignore_index=True)
+    rows = pd.concat(
+        [rows, _milestone_rows(plan, frame, as_of, run.target_year)], ignore_index=True
+    )
     order = {i.id: k for k, i in enumerate(plan.indicators)}
     rows["_order"] = rows["indicator_id"].map(order)
     rows["_district"] = rows["region"] != plan.plan.region
@@ -127,8 +156,20 @@ def forecast_table(
             part[name] = q[:, k]
         parts.append(part.drop(columns="_median"))
     table = pd.concat(parts, ignore_index=True)
-    columns = ["indicator_id", "region", "sex", "residence", "year", "observed", "fitted",
-               "forecast", "lower_80", "upper_80", "lower_95", "upper_95"]
+    columns = [
+        "indicator_id",
+        "region",
+        "sex",
+        "residence",
+        "year",
+        "observed",
+        "fitted",
+        "forecast",
+        "lower_80",
+        "upper_80",
+        "lower_95",
+        "upper_95",
+    ]
     table = table.reindex(columns=columns)
     return table.sort_values(["indicator_id", "region", "sex", "residence", "year"]).reset_index(
         drop=True
@@ -145,7 +186,9 @@ def _run(plan, frame, as_of, target_year, calibration, n_paths, seed) -> _Run:
     indicators = [plan.indicator(i) for i in dense.keys["indicator_id"]]
     n = len(indicators)
     has_any = np.isfinite(a.values).any(axis=1)
-    last_col = np.where(has_any, a.values.shape[1] - 1 - np.argmax(np.isfinite(a.values)[:, ::-1], axis=1), 0)
+    last_col = np.where(
+        has_any, a.values.shape[1] - 1 - np.argmax(np.isfinite(a.values)[:, ::-1], axis=1), 0
+    )
     last_year = a.years[last_col] if n else np.zeros(0, int)
     horizons = int(max(1, (target_year - last_year).max(initial=1)))
     fc = point_forecasts(
@@ -169,8 +212,19 @@ def _run(plan, frame, as_of, target_year, calibration, n_paths, seed) -> _Run:
             quantiles[path_rows[counted]] = np.moveaxis(
                 np.quantile(paths[counted], PROBS, axis=1), 0, -1
             )
-    return _Run(plan, dense, indicators, as_of, target_year, fc, horizons, last_year,
-                quantiles, paths, path_rows)
+    return _Run(
+        plan,
+        dense,
+        indicators,
+        as_of,
+        target_year,
+        fc,
+        horizons,
+        last_year,
+        quantiles,
+        paths,
+        path_rows,
+    )
 
 
 def _needs_paths(indicators, dense, last_year, target_year) -> np.ndarray:
@@ -178,9 +232,9 @@ def _needs_paths(indicators, dense, last_year, target_year) -> np.ndarray:
     out = np.zeros(len(indicators), dtype=bool)
     for r, ind in enumerate(indicators):
         kind = ind.target.type
-        if kind not in targets.SINGLE_YEAR:
-            out[r] = True
-        elif kind.needs_baseline and ind.target.baseline_year > last_year[r]:
+        if kind not in targets.SINGLE_YEAR or (
+            kind.needs_baseline and ind.target.baseline_year > last_year[r]
+        ):
             out[r] = True
     return out & (last_year < target_year)
 
@@ -227,14 +281,16 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
     period_start = np.full(n, run.plan.plan.base_year)
     target_year = np.full(n, run.target_year)
     decimals = run.dense.decimals
-    last_val = a.values[np.arange(n), np.clip(run.last_year - years[0], 0, None)] if n else np.zeros(0)
+    last_val = (
+        a.values[np.arange(n), np.clip(run.last_year - years[0], 0, None)] if n else np.zeros(0)
+    )
 
     # year axis for judging targets: from the earliest relevant year to the target year
     axis_start = int(min([years[0], *base_year, run.plan.plan.base_year])) if n else years[0]
     axis = np.arange(axis_start, run.target_year + 1)
     observed = np.full((n, len(axis)), np.nan)
     pos = years - axis_start
-    inside = (years <= run.target_year)
+    inside = years <= run.target_year
     observed[:, pos[inside]] = a.values[:, inside]
 
     base_value = np.full(n, np.nan)
@@ -249,14 +305,23 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
         rows = np.flatnonzero([i.target.type is kind for i in inds])
         args = (value_t[rows], base_year[rows], period_start[rows])
         # met as of the last reported year (the target year moved to it)
-        now = targets.met(kind, observed[rows][:, None, :], axis, *args,
-                          np.minimum(run.last_year[rows], run.target_year), decimals[rows])[:, 0]
+        now = targets.met(
+            kind,
+            observed[rows][:, None, :],
+            axis,
+            *args,
+            np.minimum(run.last_year[rows], run.target_year),
+            decimals[rows],
+        )[:, 0]
         met_now[rows] = now
-        final = targets.met(kind, observed[rows][:, None, :], axis, *args, target_year[rows],
-                            decimals[rows])[:, 0]
+        final = targets.met(
+            kind, observed[rows][:, None, :], axis, *args, target_year[rows], decimals[rows]
+        )[:, 0]
         for k, r in enumerate(rows):
             needs_base = kind.needs_baseline
-            base_missing = needs_base and base_year[r] <= run.last_year[r] and np.isnan(base_value[r])
+            base_missing = (
+                needs_base and base_year[r] <= run.last_year[r] and np.isnan(base_value[r])
+            )
             if run.last_year[r] >= run.target_year:
                 p[r] = float(final[k])
                 reason[r] = f"{run.target_year}年已有数据，结果已定"
@@ -264,24 +329,42 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
                 reason[r] = f"基期{base_year[r]}年无数据，无法判断"
             elif not fc.usable[r]:
                 reason[r] = f"仅有{fc.n_points[r]}个数据点（少于3个），不作预测"
-        todo = [r for r in rows if fc.usable[r] and run.last_year[r] < run.target_year
-                and np.isnan(p[r]) and not reason[r]]
+        todo = [
+            r
+            for r in rows
+            if fc.usable[r]
+            and run.last_year[r] < run.target_year
+            and np.isnan(p[r])
+            and not reason[r]
+        ]
         if not todo:
             continue
         todo = np.array(todo)
         analytic = np.array([r not in path_index for r in todo])
         if analytic.any():
-            p[todo[analytic]] = _analytic_p(run, calibration, kind, todo[analytic], value_t, base_value)
+            p[todo[analytic]] = _analytic_p(
+                run, calibration, kind, todo[analytic], value_t, base_value
+            )
         sampled = todo[~analytic]
         if len(sampled):
             full = _full_paths(run, sampled, observed, axis, path_index)
-            ok = targets.met(kind, full, axis, value_t[sampled], base_year[sampled],
-                             period_start[sampled], target_year[sampled], decimals[sampled])
+            ok = targets.met(
+                kind,
+                full,
+                axis,
+                value_t[sampled],
+                base_year[sampled],
+                period_start[sampled],
+                target_year[sampled],
+                decimals[sampled],
+            )
             p[sampled] = ok.mean(axis=1)
 
     status, reason = _status(run, p, met_now, reason, calibration)
     flag, notes = _volatility(run)
-    unsd_ratio, unsd_cat, osdg_ratio, osdg_cat = _comparators(run, value_t, base_value, met_now, last_val)
+    unsd_ratio, unsd_cat, osdg_ratio, osdg_cat = _comparators(
+        run, value_t, base_value, met_now, last_val
+    )
 
     h_target = np.clip(run.target_year - run.last_year, 1, run.horizons) - 1
     forecast = np.full(n, np.nan)
@@ -290,7 +373,11 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
     rows = np.flatnonzero(ahead)
     if len(rows):
         q[rows] = run.quantiles[rows, h_target[rows]]
-        forecast[rows] = np.array([_median_trend(run, np.array([r]), int(h_target[r]))[0] for r in rows]) if len(rows) < 50 else _median_trend_rows(run, rows, h_target[rows])
+        forecast[rows] = (
+            np.array([_median_trend(run, np.array([r]), int(h_target[r]))[0] for r in rows])
+            if len(rows) < 50
+            else _median_trend_rows(run, rows, h_target[rows])
+        )
     out = keys.copy()
     out["indicator_name"] = [i.name for i in inds]
     out["domain"] = [run.plan.domains.get(i.domain, i.domain) for i in inds]
@@ -302,10 +389,10 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
     out["last_value"] = last_val
     out["target_type"] = [i.target.type.value for i in inds]
     out["target_value"] = value_t
-    out["baseline_year"] = pd.array(
-        [i.target.baseline_year for i in inds], dtype="Int64"
+    out["baseline_year"] = pd.array([i.target.baseline_year for i in inds], dtype="Int64")
+    out["baseline_value"] = np.where(
+        [i.target.type.needs_baseline for i in inds], base_value, np.nan
     )
-    out["baseline_value"] = np.where([i.target.type.needs_baseline for i in inds], base_value, np.nan)
     out["target_year"] = run.target_year
     out["forecast"] = forecast
     out["lower_95"], out["lower_80"] = q[:, 0], q[:, 1]
@@ -373,9 +460,14 @@ def _status(run, p, met_now, reason, calibration):
             reason[r] = f"按趋势预计能达标（达标概率{p[r]:.0%}）"
         elif p[r] < calibration.off_track:
             status[r] = "off_track"
-            broke = p[r] == 0 and not met_now[r] and run.indicators[r].target.type not in targets.SINGLE_YEAR
+            broke = (
+                p[r] == 0
+                and not met_now[r]
+                and run.indicators[r].target.type not in targets.SINGLE_YEAR
+            )
             reason[r] = (
-                "往年已未达到要求，目标已无法实现" if broke
+                "往年已未达到要求，目标已无法实现"
+                if broke
                 else f"按趋势预计难以达标（达标概率{p[r]:.0%}）"
             )
         else:
@@ -391,7 +483,12 @@ def _volatility(run):
     has = fc.has_counts
     num = np.where(has[:, None], a.numerator, np.nan)
     return volatility.volatility(
-        a.values, a.years, num, a.denominator, expected, a.per,
+        a.values,
+        a.years,
+        num,
+        a.denominator,
+        expected,
+        a.per,
         binomial_counts(a.lower, a.upper, a.per),
     )
 
@@ -415,8 +512,10 @@ def _comparators(run, value_t, base_value_target, met_now, last_val):
     goal[reduce] = base_value_target[reduce] * (1 - value_t[reduce] / 100)
     ratio = comparators.growth_ratio(base_v, base_y, last_val, run.last_year, goal, run.target_year)
     return (
-        ratio, comparators.unsd_category(ratio, met_now),
-        ratio, comparators.opensdg_category(ratio, met_now),
+        ratio,
+        comparators.unsd_category(ratio, met_now),
+        ratio,
+        comparators.opensdg_category(ratio, met_now),
     )
 
 
@@ -450,16 +549,30 @@ def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> 
         else:
             status, why = "at_risk", "至少一个镇能否达标不确定"
         weakest = towns.sort_values("p_attain").iloc[0]
-        why += f"（{len(towns)}个镇均达标的概率{p_all:.0%}；最弱：{weakest['region']}）" if not np.isnan(p_all) else ""
+        why += (
+            f"（{len(towns)}个镇均达标的概率{p_all:.0%}；最弱：{weakest['region']}）"
+            if not np.isnan(p_all)
+            else ""
+        )
         if district.any():
             rows.loc[district, ["p_attain", "status", "reason"]] = [p_all, status, why]
         else:
             extra = towns.iloc[[0]].copy()
             extra[["region", "p_attain", "status", "reason"]] = [region, p_all, status, why]
-            for column in ("forecast", "lower_80", "upper_80", "lower_95", "upper_95", "last_value",
-                           "unsd_ratio", "opensdg_ratio"):
+            for column in (
+                "forecast",
+                "lower_80",
+                "upper_80",
+                "lower_95",
+                "upper_95",
+                "last_value",
+                "unsd_ratio",
+                "opensdg_ratio",
+            ):
                 extra[column] = np.nan
-            extra[["unsd_category", "opensdg_category", "volatility_note"]] = ["not_applicable"] * 2 + ["见各镇"]
+            extra[["unsd_category", "opensdg_category", "volatility_note"]] = [
+                "not_applicable"
+            ] * 2 + ["见各镇"]
             rows = pd.concat([rows, extra], ignore_index=True)
     return rows.drop(columns="_met_now")
 
@@ -473,16 +586,31 @@ def _milestone_rows(plan: Plan, frame: pd.DataFrame, as_of: int, target_year: in
     rows = []
     for ind in plan.milestones:
         r = latest.get((ind.id, plan.plan.region))
-        rows.append({
-            "indicator_id": ind.id, "indicator_name": ind.name,
-            "domain": plan.domains.get(ind.domain, ind.domain), "unit": "",
-            "region": plan.plan.region, "sex": TOTAL, "residence": TOTAL,
-            "scope": ind.scope.value, "as_of": as_of, "n_points": 0 if r is None else 1,
-            "last_year": None if r is None else int(r.year), "target_type": "milestone",
-            "target_year": target_year,
-            "milestone_status": None if r is None else r.status,
-            "status": "insufficient_data" if r is None else status_map.get(r.status, "insufficient_data"),
-            "volatile": False, "unsd_category": "not_applicable", "opensdg_category": "not_applicable",
-            "reason": "未报告进展" if r is None else (r.note if isinstance(r.note, str) else f"报告状态：{r.status}"),
-        })
+        rows.append(
+            {
+                "indicator_id": ind.id,
+                "indicator_name": ind.name,
+                "domain": plan.domains.get(ind.domain, ind.domain),
+                "unit": "",
+                "region": plan.plan.region,
+                "sex": TOTAL,
+                "residence": TOTAL,
+                "scope": ind.scope.value,
+                "as_of": as_of,
+                "n_points": 0 if r is None else 1,
+                "last_year": None if r is None else int(r.year),
+                "target_type": "milestone",
+                "target_year": target_year,
+                "milestone_status": None if r is None else r.status,
+                "status": "insufficient_data"
+                if r is None
+                else status_map.get(r.status, "insufficient_data"),
+                "volatile": False,
+                "unsd_category": "not_applicable",
+                "opensdg_category": "not_applicable",
+                "reason": "未报告进展"
+                if r is None
+                else (r.note if isinstance(r.note, str) else f"报告状态：{r.status}"),
+            }
+        )
     return pd.DataFrame(rows)

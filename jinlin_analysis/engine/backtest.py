@@ -60,12 +60,21 @@ def run_backtest(cases: panel.Cases | None = None) -> BacktestResult:
     is_cal = (split == "calibration") & fc.usable
     is_eval = (split == "evaluation") & fc.usable
 
-    floor = _choose_floor(errors[is_cal], fc.scale[is_cal], fc.n_points[is_cal],
-                          cases.meta["country"][is_cal].to_numpy())
+    floor = _choose_floor(
+        errors[is_cal],
+        fc.scale[is_cal],
+        fc.n_points[is_cal],
+        cases.meta["country"][is_cal].to_numpy(),
+    )
     tables, corr = cal.fit_tables(errors[is_cal], fc.scale[is_cal], fc.n_points[is_cal], floor)
     calibration = cal.Calibration(
-        levels=cal.LEVELS.tolist(), quantiles=tables, correlation=corr, scale_floor=floor,
-        smoothing_q=_smoothing_q(cases, is_cal), on_track=0.8, off_track=0.2,
+        levels=cal.LEVELS.tolist(),
+        quantiles=tables,
+        correlation=corr,
+        scale_floor=floor,
+        smoothing_q=_smoothing_q(cases, is_cal),
+        on_track=0.8,
+        off_track=0.2,
         notes={
             "split": "calibration: panel countries in hash half A, origins 1990-2011, "
             "outcomes <= 2012; evaluation: half B, origins >= 2013",
@@ -93,8 +102,10 @@ def run_backtest(cases: panel.Cases | None = None) -> BacktestResult:
     reliability = _reliability(events[ev], probs[ev])
     status_rates = _status_rates(events, probs, calibration)
     summary = {
-        "cases_calibration": int(is_cal.sum()), "cases_evaluation": int(is_eval.sum()),
-        "events_calibration": int(cal_ev.sum()), "events_evaluation": int(ev.sum()),
+        "cases_calibration": int(is_cal.sum()),
+        "cases_evaluation": int(is_eval.sum()),
+        "events_calibration": int(cal_ev.sum()),
+        "events_evaluation": int(ev.sum()),
         "base_rate_evaluation": float(events.loc[ev, "met"].mean()),
     }
     return BacktestResult(calibration, intervals, attainment, reliability, status_rates, summary)
@@ -110,7 +121,9 @@ def _choose_floor(errors, scale, n_points, countries) -> float:
     for floor in FLOOR_CANDIDATES:
         total = 0.0
         for k in (0, 1):
-            tables, _ = cal.fit_tables(errors[fold == k], scale[fold == k], n_points[fold == k], floor)
+            tables, _ = cal.fit_tables(
+                errors[fold == k], scale[fold == k], n_points[fold == k], floor
+            )
             table = np.asarray(tables)
             test = fold != k
             s = np.sqrt(scale[test] ** 2 + floor**2)
@@ -119,8 +132,12 @@ def _choose_floor(errors, scale, n_points, countries) -> float:
                 e = errors[test, h]
                 ok = np.isfinite(e)
                 for alpha in (0.2, 0.05):
-                    qlo = np.array([np.interp(alpha / 2, cal.LEVELS, table[bb, h]) for bb in range(3)])[b]
-                    qhi = np.array([np.interp(1 - alpha / 2, cal.LEVELS, table[bb, h]) for bb in range(3)])[b]
+                    qlo = np.array(
+                        [np.interp(alpha / 2, cal.LEVELS, table[bb, h]) for bb in range(3)]
+                    )[b]
+                    qhi = np.array(
+                        [np.interp(1 - alpha / 2, cal.LEVELS, table[bb, h]) for bb in range(3)]
+                    )[b]
                     total += np.mean(_winkler(e[ok], (s * qlo)[ok], (s * qhi)[ok], alpha))
         scores[floor] = total
     return min(scores, key=scores.get)
@@ -132,10 +149,14 @@ def _smoothing_q(cases: panel.Cases, is_cal: np.ndarray) -> float:
     near 99% bends far more on the logit scale and would let the smoother chase noise)."""
     reported = cases.meta["indicator"].str.startswith("SE.").to_numpy()
     rows = is_cal & reported & (cases.meta["n_history"].to_numpy() >= 8)
-    z = to_z(cases.history.values[rows], cases.history.lower[rows], cases.history.upper[rows],
-             cases.history.eps[rows])
+    z = to_z(
+        cases.history.values[rows],
+        cases.history.lower[rows],
+        cases.history.upper[rows],
+        cases.history.eps[rows],
+    )
     d2 = np.diff(z, n=2, axis=1)
-    per_series = np.nanmean(d2**2, axis=1)
+    per_series = np.nanmean(d2**2, axis=1)[np.isfinite(d2).any(axis=1)]
     return float(np.round(np.nanmedian(per_series), 6))
 
 
@@ -172,7 +193,9 @@ def attainment_events(cases: panel.Cases, fc) -> pd.DataFrame:
     for r in np.flatnonzero(fc.usable & meta["higher_is_better"].notna().to_numpy()):
         m = meta.iloc[r]
         better = bool(m["higher_is_better"])
-        horizon = 1 + panel.stable_hash("H", m["indicator"], m["country"], m["origin"]) % EVAL_HORIZONS
+        horizon = (
+            1 + panel.stable_hash("H", m["indicator"], m["country"], m["origin"]) % EVAL_HORIZONS
+        )
         fut = cases.future[r, :horizon]
         if not np.isfinite(fut).all():
             continue
@@ -183,21 +206,46 @@ def attainment_events(cases: panel.Cases, fc) -> pd.DataFrame:
         k = min(len(zk) - 1, 5)
         pace = (zk[-1] - zk[-1 - k]) / k
         f = (0.5, 1.0, 1.5)[panel.stable_hash("f", m["indicator"], m["country"], m["origin"]) % 3]
-        goal = from_z(np.array([[zk[-1] + f * pace * horizon]]), h.lower[r : r + 1], h.upper[r : r + 1])[0, 0]
-        decimals = int(round(-np.log10(2 * h.eps[r])))
+        goal = from_z(
+            np.array([[zk[-1] + f * pace * horizon]]), h.lower[r : r + 1], h.upper[r : r + 1]
+        )[0, 0]
+        decimals = round(-np.log10(2 * h.eps[r]))
         goal = float(np.round(goal, decimals))
-        common = {"row": r, "split": m["split"], "indicator": m["indicator"], "horizon": horizon,
-                  "decimals": decimals}
+        common = {
+            "row": r,
+            "split": m["split"],
+            "indicator": m["indicator"],
+            "horizon": horizon,
+            "decimals": decimals,
+        }
         kind = TargetType.AT_LEAST if better else TargetType.AT_MOST
         rows.append({**common, "family": "pace", "type": kind, "value": goal})
         if better:
             worst = float(np.min(hist[ok][-3:]))
-            rows.append({**common, "family": "maintain", "type": TargetType.MAINTAIN_AT_LEAST,
-                         "value": worst})
-        rows.append({**common, "family": "keep", "value": np.nan,
-                     "type": TargetType.KEEP_INCREASING if better else TargetType.KEEP_DECREASING})
-        rows.append({**common, "family": "improve", "value": np.nan,
-                     "type": TargetType.INCREASE if better else TargetType.DECREASE})
+            rows.append(
+                {
+                    **common,
+                    "family": "maintain",
+                    "type": TargetType.MAINTAIN_AT_LEAST,
+                    "value": worst,
+                }
+            )
+        rows.append(
+            {
+                **common,
+                "family": "keep",
+                "value": np.nan,
+                "type": TargetType.KEEP_INCREASING if better else TargetType.KEEP_DECREASING,
+            }
+        )
+        rows.append(
+            {
+                **common,
+                "family": "improve",
+                "value": np.nan,
+                "type": TargetType.INCREASE if better else TargetType.DECREASE,
+            }
+        )
     events = pd.DataFrame(rows)
     events["met"] = _judge(cases, events, observed_only=True)[:, 0]
     _add_comparators(cases, events)
@@ -208,7 +256,9 @@ def _axis_paths(cases, events, sims: np.ndarray | None) -> np.ndarray:
     """Values on a relative year axis 0..5: origin value, then future (sims or actual)."""
     r = events["row"].to_numpy()
     origin = cases.history.values[r, -1]
-    future = cases.future[r, :EVAL_HORIZONS][:, None, :] if sims is None else sims[:, :, :EVAL_HORIZONS]
+    future = (
+        cases.future[r, :EVAL_HORIZONS][:, None, :] if sims is None else sims[:, :, :EVAL_HORIZONS]
+    )
     first = np.repeat(origin[:, None, None], future.shape[1], axis=1)
     return np.concatenate([first, future], axis=2)
 
@@ -222,8 +272,14 @@ def _judge(cases, events, observed_only=False, sims=None) -> np.ndarray:
         e = events[sel]
         n = int(sel.sum())
         out[sel] = targets.met(
-            kind, paths[sel], axis, e["value"].to_numpy(), np.zeros(n, int), np.ones(n, int),
-            e["horizon"].to_numpy(), e["decimals"].to_numpy(),
+            kind,
+            paths[sel],
+            axis,
+            e["value"].to_numpy(),
+            np.zeros(n, int),
+            np.ones(n, int),
+            e["horizon"].to_numpy(),
+            e["decimals"].to_numpy(),
         )
     return out
 
@@ -236,13 +292,23 @@ def _add_comparators(cases, events) -> None:
     base_v = hist[np.arange(len(r)), first_col]
     base_y = first_col - (hist.shape[1] - 1)
     current = hist[:, -1]
-    ratio = comparators.growth_ratio(base_v, base_y, current, np.zeros(len(r)), events["value"].to_numpy(),
-                                     events["horizon"].to_numpy())
+    ratio = comparators.growth_ratio(
+        base_v,
+        base_y,
+        current,
+        np.zeros(len(r)),
+        events["value"].to_numpy(),
+        events["horizon"].to_numpy(),
+    )
     better = events["type"].isin([TargetType.AT_LEAST, TargetType.MAINTAIN_AT_LEAST]).to_numpy()
     met_now = np.where(better, current >= events["value"], current <= events["value"])
     numeric = events["family"].isin(["pace", "maintain"]).to_numpy()
-    events["unsd_category"] = np.where(numeric, comparators.unsd_category(ratio, met_now), "not_applicable")
-    events["opensdg_category"] = np.where(numeric, comparators.opensdg_category(ratio, met_now), "not_applicable")
+    events["unsd_category"] = np.where(
+        numeric, comparators.unsd_category(ratio, met_now), "not_applicable"
+    )
+    events["opensdg_category"] = np.where(
+        numeric, comparators.opensdg_category(ratio, met_now), "not_applicable"
+    )
 
 
 def _event_probabilities(cases, fc, events, calibration, rng) -> pd.DataFrame:
@@ -251,8 +317,14 @@ def _event_probabilities(cases, fc, events, calibration, rng) -> pd.DataFrame:
     uniq, inverse = np.unique(rows, return_inverse=True)
     h = cases.history
     out = {}
-    z_engine = calibration.sample_z(fc.point[uniq, :EVAL_HORIZONS], fc.scale[uniq], fc.n_points[uniq],
-                                    np.zeros((len(uniq), EVAL_HORIZONS)), N_PATHS, rng)
+    z_engine = calibration.sample_z(
+        fc.point[uniq, :EVAL_HORIZONS],
+        fc.scale[uniq],
+        fc.n_points[uniq],
+        np.zeros((len(uniq), EVAL_HORIZONS)),
+        N_PATHS,
+        rng,
+    )
     for name, z in (("engine", z_engine), *(_baseline_paths(cases, uniq, rng))):
         sims = from_z(z, h.lower[uniq], h.upper[uniq])[inverse]
         out[name] = _judge(cases, events, sims=sims).mean(axis=1)
@@ -272,7 +344,9 @@ def _baseline_paths(cases, rows, rng):
             sigma = np.sqrt(np.nanmean(diffs**2, axis=1))
         else:
             mean = np.nanmean(diffs, axis=1)
-            sigma = np.nanstd(diffs, axis=1, ddof=1) if diffs.shape[1] > 2 else np.nanstd(diffs, axis=1)
+            sigma = (
+                np.nanstd(diffs, axis=1, ddof=1) if diffs.shape[1] > 2 else np.nanstd(diffs, axis=1)
+            )
             sigma = np.where(np.isfinite(sigma), sigma, np.sqrt(np.nanmean(diffs**2, axis=1)))
         steps = rng.standard_normal((len(rows), N_PATHS, EVAL_HORIZONS)) * sigma[:, None, None]
         steps += mean[:, None, None]
@@ -307,7 +381,9 @@ def _interval_metrics(cases, fc, calibration, is_eval) -> pd.DataFrame:
     hist = h.values[rows]
     scale_v = np.nanmean(np.abs(_observed_diffs(hist)), axis=1)
     probs = np.array([0.025, 0.1, 0.5, 0.9, 0.975])
-    qz = calibration.quantiles_z(fc.point[rows, :EVAL_HORIZONS], fc.scale[rows], fc.n_points[rows], probs)
+    qz = calibration.quantiles_z(
+        fc.point[rows, :EVAL_HORIZONS], fc.scale[rows], fc.n_points[rows], probs
+    )
     engine_q = from_z(qz, h.lower[rows], h.upper[rows])
     z = to_z(hist, h.lower[rows], h.upper[rows], h.eps[rows])
     diffs = _observed_diffs(z)
@@ -321,26 +397,35 @@ def _interval_metrics(cases, fc, calibration, is_eval) -> pd.DataFrame:
     sig_drift = np.nan_to_num(np.nanstd(diffs, axis=1, ddof=1), nan=0.0)
     for name, centre, sd in (
         ("naive", last[:, None] + 0 * hh, sig_naive[:, None] * np.sqrt(hh)),
-        ("drift", last[:, None] + drift[:, None] * hh,
-         sig_drift[:, None] * np.sqrt(hh * (1 + hh / np.maximum(n_hist - 1, 1)[:, None]))),
+        (
+            "drift",
+            last[:, None] + drift[:, None] * hh,
+            sig_drift[:, None] * np.sqrt(hh * (1 + hh / np.maximum(n_hist - 1, 1)[:, None])),
+        ),
     ):
         qzb = centre[..., None] + sd[..., None] * np.array([-z95, -z80, 0, z80, z95])
         methods[name] = from_z(qzb, h.lower[rows], h.upper[rows])
     for k, model in enumerate(("drift", "damped", "escap", "theta")):
-        methods[f"pool:{model}"] = from_z(fc.models[rows, k, :EVAL_HORIZONS, None], h.lower[rows], h.upper[rows])
+        methods[f"pool:{model}"] = from_z(
+            fc.models[rows, k, :EVAL_HORIZONS, None], h.lower[rows], h.upper[rows]
+        )
     records = []
     for name, q in methods.items():
         for j in range(EVAL_HORIZONS):
             ok = np.isfinite(y[:, j]) & (scale_v > 0)
             yy, s = y[ok, j], scale_v[ok]
             med = q[ok, j, 2] if q.shape[2] > 1 else q[ok, j, 0]
-            rec = {"method": name, "horizon": j + 1, "n": int(ok.sum()),
-                   "MASE": float(np.mean(np.abs(yy - med) / s))}
+            rec = {
+                "method": name,
+                "horizon": j + 1,
+                "n": int(ok.sum()),
+                "MASE": float(np.mean(np.abs(yy - med) / s)),
+            }
             if q.shape[2] > 1:
                 for alpha, lo, hi, tag in ((0.2, 1, 3, "80"), (0.05, 0, 4, "95")):
-                    l, u = q[ok, j, lo], q[ok, j, hi]
-                    rec[f"coverage_{tag}"] = float(np.mean((yy >= l) & (yy <= u)))
-                    rec[f"winkler_{tag}"] = float(np.mean(_winkler(yy, l, u, alpha) / s))
+                    low, up = q[ok, j, lo], q[ok, j, hi]
+                    rec[f"coverage_{tag}"] = float(np.mean((yy >= low) & (yy <= up)))
+                    rec[f"winkler_{tag}"] = float(np.mean(_winkler(yy, low, up, alpha) / s))
             records.append(rec)
     return pd.DataFrame(records)
 
@@ -358,9 +443,16 @@ def _brier_table(events, probs) -> pd.DataFrame:
             ref = probs["climatology"].to_numpy()[sel]
             bs = float(np.mean((p[sel] - met[sel]) ** 2))
             bs_ref = float(np.mean((ref - met[sel]) ** 2))
-            records.append({"method": name, "family": fam, "n": int(sel.sum()),
-                            "base_rate": float(met[sel].mean()), "brier": bs,
-                            "bss": 1 - bs / bs_ref})
+            records.append(
+                {
+                    "method": name,
+                    "family": fam,
+                    "n": int(sel.sum()),
+                    "base_rate": float(met[sel].mean()),
+                    "brier": bs,
+                    "bss": 1 - bs / bs_ref,
+                }
+            )
     return pd.DataFrame(records)
 
 
@@ -373,15 +465,23 @@ def _reliability(events, probs, bins: int = 10) -> pd.DataFrame:
         for k in range(bins):
             sel = b == k
             if sel.any():
-                records.append({"method": name, "bin": f"{k / bins:.1f}-{(k + 1) / bins:.1f}",
-                                "mean_forecast": float(p[sel].mean()),
-                                "observed": float(met[sel].mean()), "n": int(sel.sum())})
+                records.append(
+                    {
+                        "method": name,
+                        "bin": f"{k / bins:.1f}-{(k + 1) / bins:.1f}",
+                        "mean_forecast": float(p[sel].mean()),
+                        "observed": float(met[sel].mean()),
+                        "n": int(sel.sum()),
+                    }
+                )
     return pd.DataFrame(records)
 
 
 def _status_rates(events, probs, calibration) -> pd.DataFrame:
     p = probs["engine"].to_numpy()
-    status = np.select([p >= calibration.on_track, p < calibration.off_track], ["on_track", "off_track"], "at_risk")
+    status = np.select(
+        [p >= calibration.on_track, p < calibration.off_track], ["on_track", "off_track"], "at_risk"
+    )
     frame = pd.DataFrame({"split": events["split"], "status": status, "met": events["met"]})
     return frame.groupby(["split", "status"])["met"].agg(["mean", "size"]).reset_index()
 
@@ -397,5 +497,3 @@ def write_report(result: BacktestResult, docs: Path = DOCS) -> tuple[Path, Path]
     from jinlin_analysis.engine.backtest_report import render
 
     return render(result, docs)
-
-

@@ -27,7 +27,9 @@ def render(result, docs: Path) -> tuple[Path, Path]:
     c = result.calibration
     iv = result.intervals
     overall = (
-        iv.groupby("method", sort=False)[["MASE", "coverage_80", "coverage_95", "winkler_80", "winkler_95"]]
+        iv.groupby("method", sort=False)[
+            ["MASE", "coverage_80", "coverage_95", "winkler_80", "winkler_95"]
+        ]
         .mean()
         .reset_index()
     )
@@ -35,7 +37,9 @@ def render(result, docs: Path) -> tuple[Path, Path]:
     att = result.attainment.copy()
     att["method"] = att["method"].map(METHOD_NAMES)
     att_all = att[att["family"] == "all"].drop(columns="family")
-    att_fam = att.pivot_table(index="method", columns="family", values="bss", sort=False).reset_index()
+    att_fam = att.pivot_table(
+        index="method", columns="family", values="bss", sort=False
+    ).reset_index()
     rel = result.reliability
     status = result.status_rates.rename(columns={"mean": "share_met", "size": "n"})
     s = result.summary
@@ -49,14 +53,17 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "## Design",
         "",
         "- Series: 12 WDI / UN IGME / WUENIC / UNESCO / JME / WHO / JMP country panels.",
-        "- Rolling origins; each case keeps a history of 3-10 years (hashed), like the district's.",
-        "- **Calibration split**: countries in hash half A, origins 1990-2011, outcomes up to 2012.",
+        "- Rolling origins; each case keeps a history of 3-10 years (hashed), like the",
+        "  district's.",
+        "- **Calibration split**: countries in hash half A, origins 1990-2011, outcomes up to",
+        "  2012.",
         "  Everything tuned (scale floor, error quantiles, horizon correlation, smoother variance,",
         "  status thresholds, comparator success rates) comes from this split only.",
         "- **Evaluation split**: the other half of the countries, origins 2013 and later",
         "  (outcomes 2014-2024). Nothing was tuned on it.",
         f"- Cases: {s['cases_calibration']} calibration, {s['cases_evaluation']} evaluation;",
-        f"  attainment events: {s['events_calibration']} calibration, {s['events_evaluation']} evaluation",
+        f"  attainment events: {s['events_calibration']} calibration, "
+        f"{s['events_evaluation']} evaluation",
         f"  (evaluation base rate {s['base_rate_evaluation']:.1%} met).",
         f"- Calibrated: scale floor {c.scale_floor}, smoother variance q = {c.smoothing_q},",
         f"  status thresholds on_track p >= {c.on_track}, off_track p < {c.off_track}.",

@@ -86,13 +86,17 @@ class Calibration:
         """Quantiles on the modelling scale (n x H x len(probs)) without sampling noise."""
         table, stretch = self.horizon_table(n_points, point.shape[1])
         levels = np.asarray(self.levels)
-        med = _interp_last(np.full(table.shape[:2] + (1,), 0.5), levels, table)[..., 0]
-        q = _interp_last(np.broadcast_to(probs, table.shape[:2] + (len(probs),)), levels, table)
+        med = _interp_last(np.full((*table.shape[:2], 1), 0.5), levels, table)[..., 0]
+        q = _interp_last(np.broadcast_to(probs, (*table.shape[:2], len(probs))), levels, table)
         q = med[..., None] + (q - med[..., None]) * stretch[None, :, None]
         return point[..., None] + self.effective_scale(scale)[:, None, None] * q
 
     def cdf_z(
-        self, threshold: np.ndarray, point: np.ndarray, scale: np.ndarray, n_points: np.ndarray,
+        self,
+        threshold: np.ndarray,
+        point: np.ndarray,
+        scale: np.ndarray,
+        n_points: np.ndarray,
         horizon: np.ndarray,
     ) -> np.ndarray:
         """P(z <= threshold) at one horizon per series (no sampling noise)."""
@@ -130,7 +134,9 @@ class Calibration:
         e = np.empty_like(u)
         for h in range(horizons):
             e[:, :, h] = _interp_last_rows(u[:, :, h], levels, table[:, h, :])
-        med = np.array([_interp_rows(np.full(n, 0.5), levels, table[:, h]) for h in range(horizons)]).T
+        med = np.array(
+            [_interp_rows(np.full(n, 0.5), levels, table[:, h]) for h in range(horizons)]
+        ).T
         e = med[:, None, :] + (e - med[:, None, :]) * stretch
         z = point[:, None, :] + self.effective_scale(scale)[:, None, None] * e
         if np.any(extra_var > 0):

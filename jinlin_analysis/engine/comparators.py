@@ -20,7 +20,12 @@ import numpy as np
 UNSD_CUTS = (0.95, 0.5, -0.1)
 UNSD_NAMES = ("substantial_progress", "fair_progress", "limited_progress", "deterioration")
 OPENSDG_CUTS = (0.95, 0.6, 0.0)
-OPENSDG_NAMES = ("substantial_progress", "moderate_progress", "negligible_progress", "deterioration")
+OPENSDG_NAMES = (
+    "substantial_progress",
+    "moderate_progress",
+    "negligible_progress",
+    "deterioration",
+)
 
 
 def growth_ratio(
@@ -37,8 +42,11 @@ def growth_ratio(
         required = (target_value / base_value) ** (1 / (target_year - base_year)) - 1
         ratio = actual / required
     bad = (
-        (base_value <= 0) | (current_value <= 0) | (target_value <= 0)
-        | (current_year <= base_year) | (np.abs(required) < 1e-12)
+        (base_value <= 0)
+        | (current_value <= 0)
+        | (target_value <= 0)
+        | (current_year <= base_year)
+        | (np.abs(required) < 1e-12)
     )
     return np.where(bad, np.nan, ratio)
 

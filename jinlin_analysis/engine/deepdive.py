@@ -17,16 +17,24 @@ def _one_series(plan, observations, indicator_id, region, as_of, sex, residence)
     dense = dense_series(normalise(observations), plan, as_of)
     k = dense.keys
     hit = np.flatnonzero(
-        (k["indicator_id"] == indicator_id) & (k["region"] == (region or plan.plan.region))
-        & (k["sex"] == sex) & (k["residence"] == residence)
+        (k["indicator_id"] == indicator_id)
+        & (k["region"] == (region or plan.plan.region))
+        & (k["sex"] == sex)
+        & (k["residence"] == residence)
     )
     if len(hit) == 0:
         raise ObservationError(f"no observations for {indicator_id} / {region or plan.plan.region}")
     a = dense.arrays
     r = hit[:1]
     sub = SeriesArrays(
-        years=a.years, values=a.values[r], lower=a.lower[r], upper=a.upper[r], eps=a.eps[r],
-        numerator=a.numerator[r], denominator=a.denominator[r], per=a.per[r],
+        years=a.years,
+        values=a.values[r],
+        lower=a.lower[r],
+        upper=a.upper[r],
+        eps=a.eps[r],
+        numerator=a.numerator[r],
+        denominator=a.denominator[r],
+        per=a.per[r],
     )
     return sub
 
@@ -59,8 +67,11 @@ def model_forecasts(
     names = [*MODELS, "combination"]
     years = last + 1 + np.arange(horizons)
     return pd.DataFrame(
-        [{"year": int(y), "model": m, "forecast": float(v)}
-         for m, row in zip(names, values, strict=True) for y, v in zip(years, row, strict=True)]
+        [
+            {"year": int(y), "model": m, "forecast": float(v)}
+            for m, row in zip(names, values, strict=True)
+            for y, v in zip(years, row, strict=True)
+        ]
     )
 
 
@@ -85,8 +96,13 @@ def series_backtest(
     observed = np.flatnonzero(np.isfinite(s.values[0]))
     for c in observed[2:-1]:
         cut = SeriesArrays(
-            years=s.years[: c + 1], values=s.values[:, : c + 1], lower=s.lower, upper=s.upper,
-            eps=s.eps, numerator=s.numerator[:, : c + 1], denominator=s.denominator[:, : c + 1],
+            years=s.years[: c + 1],
+            values=s.values[:, : c + 1],
+            lower=s.lower,
+            upper=s.upper,
+            eps=s.eps,
+            numerator=s.numerator[:, : c + 1],
+            denominator=s.denominator[:, : c + 1],
             per=s.per,
         )
         horizons = len(s.years) - 1 - c
@@ -99,9 +115,17 @@ def series_backtest(
             for h in range(horizons):
                 actual = s.values[0, c + 1 + h]
                 if np.isfinite(actual):
-                    records.append({
-                        "origin": int(s.years[c]), "year": int(s.years[c + 1 + h]), "horizon": h + 1,
-                        "model": m, "forecast": float(row[h]), "actual": float(actual),
-                        "error": float(row[h] - actual),
-                    })
-    return pd.DataFrame(records, columns=["origin", "year", "horizon", "model", "forecast", "actual", "error"])
+                    records.append(
+                        {
+                            "origin": int(s.years[c]),
+                            "year": int(s.years[c + 1 + h]),
+                            "horizon": h + 1,
+                            "model": m,
+                            "forecast": float(row[h]),
+                            "actual": float(actual),
+                            "error": float(row[h] - actual),
+                        }
+                    )
+    return pd.DataFrame(
+        records, columns=["origin", "year", "horizon", "model", "forecast", "actual", "error"]
+    )

@@ -83,9 +83,7 @@ def point_forecasts(
         z = np.where(rows, z_counts, z)
         # a year with a value but no counts gets the series' typical sampling variance
         typical = np.nanmedian(np.where(rows, var_counts, np.nan)[has_counts], axis=1)
-        variance[has_counts] = np.where(
-            rows[has_counts], var_counts[has_counts], typical[:, None]
-        )
+        variance[has_counts] = np.where(rows[has_counts], var_counts[has_counts], typical[:, None])
         observed |= rows
     n_obs_total = observed.sum(axis=1)
     last_col = np.where(observed.any(axis=1), width - 1 - np.argmax(observed[:, ::-1], axis=1), -1)
@@ -118,8 +116,18 @@ def point_forecasts(
             rows_all = rows_len[horizon_to_target[rows_len] == target_h]
             for start in range(0, len(rows_all), CHUNK):
                 rows = rows_all[start : start + CHUNK]
-                _fit_block(result, rows, z, variance, first_col, int(length), horizons,
-                           int(target_h), smoothing_q, has_counts)
+                _fit_block(
+                    result,
+                    rows,
+                    z,
+                    variance,
+                    first_col,
+                    int(length),
+                    horizons,
+                    int(target_h),
+                    smoothing_q,
+                    has_counts,
+                )
     return result
 
 
@@ -131,7 +139,9 @@ def _fit_block(result, rows, z, variance, first_col, length, horizons, target_h,
     counted = has_counts[rows]
     if counted.any():
         smooth, cov = noise.whittaker(
-            z[rows[counted][:, None], idx[counted]], variance[rows[counted][:, None], idx[counted]], q
+            z[rows[counted][:, None], idx[counted]],
+            variance[rows[counted][:, None], idx[counted]],
+            q,
         )
         block[counted] = smooth
         extra[counted] = noise.extrapolation_variance(cov, horizons)

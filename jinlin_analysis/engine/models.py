@@ -123,9 +123,7 @@ def holt_damped_initial(z: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return z[:, 0] - trend, trend
 
 
-def _holt_run(
-    z: np.ndarray, params: np.ndarray
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _holt_run(z: np.ndarray, params: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Damped Holt recursions; params (candidates x series x 3) -> SSE, final level, trend."""
     alpha, beta, phi = params[..., 0], params[..., 1], params[..., 2]
     level0, trend0 = holt_damped_initial(z)

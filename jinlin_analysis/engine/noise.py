@@ -47,18 +47,18 @@ def sampling_variance(
     log_var = 1 / x
     upper_var = 1 / np.maximum(n - x, 0.5)
     value_var = x * (per[:, None] / n) ** 2
-    return np.select([k == LOGIT, k == LOG, k == LOG_UPPER], [logit_var, log_var, upper_var], value_var)
+    return np.select(
+        [k == LOGIT, k == LOG, k == LOG_UPPER], [logit_var, log_var, upper_var], value_var
+    )
 
 
-def whittaker(
-    z: np.ndarray, variance: np.ndarray, q: float
-) -> tuple[np.ndarray, np.ndarray]:
+def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
     """Smooth equally spaced series (series x years) with known noise variances.
 
     Years without a value have infinite variance (weight 0). Returns the smoothed signal and
     its posterior covariance (series x years x years).
     """
-    m, length = z.shape
+    _m, length = z.shape
     weight = np.where(np.isfinite(variance) & np.isfinite(z), 1 / variance, 0.0)
     second = np.diff(np.eye(length), n=2, axis=0)
     penalty = second.T @ second / q
@@ -73,11 +73,7 @@ def extrapolation_variance(cov: np.ndarray, horizons: int) -> np.ndarray:
     h = np.arange(1, horizons + 1)
     v_last, v_prev = cov[:, -1, -1], cov[:, -2, -2]
     c = cov[:, -1, -2]
-    return (
-        (1 + h) ** 2 * v_last[:, None]
-        + h**2 * v_prev[:, None]
-        - 2 * h * (1 + h) * c[:, None]
-    )
+    return (1 + h) ** 2 * v_last[:, None] + h**2 * v_prev[:, None] - 2 * h * (1 + h) * c[:, None]
 
 
 def draw_observed(

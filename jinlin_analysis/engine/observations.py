@@ -67,7 +67,7 @@ def dense_series(frame: pd.DataFrame, plan: Plan, as_of: int) -> Dense:
     from_counts = frame["numerator"] / frame["denominator"] * scale
     frame = frame.assign(value=frame["value"].fillna(from_counts))
     frame = frame[frame["value"].notna()]
-    duplicated = frame.duplicated(KEYS + ["year"], keep=False)
+    duplicated = frame.duplicated([*KEYS, "year"], keep=False)
     if duplicated.any():
         first = frame[duplicated].iloc[0]
         raise ObservationError(
@@ -118,4 +118,12 @@ def _decimals_by_row(values: np.ndarray, max_decimals: int = 3) -> np.ndarray:
     return out
 
 
-__all__ = ["KEYS", "TOTAL", "Dense", "ObservationError", "dense_series", "normalise", "reporting_decimals"]
+__all__ = [
+    "KEYS",
+    "TOTAL",
+    "Dense",
+    "ObservationError",
+    "dense_series",
+    "normalise",
+    "reporting_decimals",
+]

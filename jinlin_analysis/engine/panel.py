@@ -107,7 +107,14 @@ def build_cases(panel: pd.DataFrame | None = None) -> Cases:
                 if not np.isfinite(fut).any():
                     continue
                 metas.append(
-                    (indicator, country, origin, length, "calibration" if in_cal else "evaluation", better)
+                    (
+                        indicator,
+                        country,
+                        origin,
+                        length,
+                        "calibration" if in_cal else "evaluation",
+                        better,
+                    )
                 )
                 hists.append(hist)
                 futures.append(fut)
@@ -139,7 +146,10 @@ def subset(cases: Cases, mask: np.ndarray) -> Cases:
     return Cases(
         meta=cases.meta[mask].reset_index(drop=True),
         history=SeriesArrays(
-            years=h.years, values=h.values[mask], lower=h.lower[mask], upper=h.upper[mask],
+            years=h.years,
+            values=h.values[mask],
+            lower=h.lower[mask],
+            upper=h.upper[mask],
             eps=h.eps[mask],
         ),
         future=cases.future[mask],

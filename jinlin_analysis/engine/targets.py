@@ -78,7 +78,9 @@ def met(
     if kind is TargetType.NO_INCREASE:
         return final <= base + 1e-9
     if kind in (TargetType.KEEP_INCREASING, TargetType.KEEP_DECREASING):
-        window = (years[None, :] >= baseline_year[:, None]) & (years[None, :] <= target_year[:, None])
+        window = (years[None, :] >= baseline_year[:, None]) & (
+            years[None, :] <= target_year[:, None]
+        )
         filled = _ffill(np.where(window[:, None, :], v, np.nan))
         step = np.diff(filled, axis=2)
         sign = 1 if kind is TargetType.KEEP_INCREASING else -1

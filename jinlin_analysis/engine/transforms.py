@@ -22,9 +22,9 @@ KIND_NAMES = {LOGIT: "logit", LOG: "log", LOG_UPPER: "log_upper", IDENTITY: "ide
 def transform_kind(lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
     """Kind code per series from its bounds (NaN = no bound)."""
     has_lo, has_hi = np.isfinite(lower), np.isfinite(upper)
-    return np.select(
-        [has_lo & has_hi, has_lo, has_hi], [LOGIT, LOG, LOG_UPPER], IDENTITY
-    ).astype(np.int8)
+    return np.select([has_lo & has_hi, has_lo, has_hi], [LOGIT, LOG, LOG_UPPER], IDENTITY).astype(
+        np.int8
+    )
 
 
 def _col(a: np.ndarray, ndim: int) -> np.ndarray:
@@ -32,9 +32,7 @@ def _col(a: np.ndarray, ndim: int) -> np.ndarray:
     return np.asarray(a, dtype=float).reshape((-1,) + (1,) * (ndim - 1))
 
 
-def to_z(
-    y: np.ndarray, lower: np.ndarray, upper: np.ndarray, eps: np.ndarray
-) -> np.ndarray:
+def to_z(y: np.ndarray, lower: np.ndarray, upper: np.ndarray, eps: np.ndarray) -> np.ndarray:
     """Values (series x years) to the modelling scale."""
     y = np.asarray(y, dtype=float)
     lo, hi, ep = (_col(a, y.ndim) for a in (lower, upper, eps))

@@ -59,8 +59,12 @@ def funnel_outside(
     lo_q, hi_q = (1 - coverage) / 2, 1 - (1 - coverage) / 2
     with np.errstate(invalid="ignore"):
         pb = np.clip(p, 0, 1)
-        lo = np.where(binomial[:, None], stats.binom.ppf(lo_q, n, pb), stats.poisson.ppf(lo_q, n * p))
-        hi = np.where(binomial[:, None], stats.binom.ppf(hi_q, n, pb), stats.poisson.ppf(hi_q, n * p))
+        lo = np.where(
+            binomial[:, None], stats.binom.ppf(lo_q, n, pb), stats.poisson.ppf(lo_q, n * p)
+        )
+        hi = np.where(
+            binomial[:, None], stats.binom.ppf(hi_q, n, pb), stats.poisson.ppf(hi_q, n * p)
+        )
         out = (numerator < lo) | (numerator > hi)
     return out & np.isfinite(numerator) & np.isfinite(denominator)
 

@@ -96,6 +96,29 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--out", type=Path, default=None, help="folder (default: data/raw/demo)")
     demo.add_argument("--seed", type=int, default=None, help="random seed (default: scenario's)")
     demo.set_defaults(run=_demo)
+
+    assess = commands.add_parser(
+        "assess", help="forecast every target: interval, probability of attainment, status"
+    )
+    _add_plan_option(assess)
+    assess.add_argument(
+        "--observations",
+        type=Path,
+        default=None,
+        help="a long-format CSV/XLSX file, validated first (default: the monitoring database)",
+    )
+    _add_regions_option(assess)
+    _add_db_option(assess, "used when --observations is not given")
+    assess.add_argument("--as-of", type=int, required=True, help="use data up to this year")
+    assess.add_argument("--target-year", type=int, default=None, help="default: the plan's")
+    assess.add_argument("--out", type=Path, required=True, help="CSV file to write")
+    assess.set_defaults(run=_assess)
+
+    backtest = commands.add_parser(
+        "backtest", help="recalibrate on the international panel and rewrite docs/backtest.md"
+    )
+    backtest.add_argument("--docs", type=Path, default=None, help="default: docs/")
+    backtest.set_defaults(run=_backtest)
     return parser
 
 
@@ -285,6 +308,42 @@ def _demo(args: argparse.Namespace) -> int:
 
     for path in generate_demo(args.out, seed=args.seed):
         print(path)
+    return 0
+
+
+def _assess(args: argparse.Namespace) -> int:
+    from jinlin_analysis.engine import assess
+
+    plan = load_plan(args.plan)
+    if args.observations is not None:
+        from jinlin_analysis.validation import read_observations
+
+        observations = read_observations(args.observations, plan=plan, regions=args.regions)
+    else:
+        from jinlin_analysis.database import load_database
+
+        observations = load_database(_db_dir(args)).observations
+    table = assess(plan, observations, as_of=args.as_of, target_year=args.target_year)
+    _write_csv_atomically(table, args.out)
+    print(args.out)
+    return 0
+
+
+def _write_csv_atomically(frame: pd.DataFrame, out: Path) -> None:
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = out.with_name(f".{out.name}.tmp")
+    frame.to_csv(tmp, index=False, encoding="utf-8")
+    tmp.replace(out)
+
+
+def _backtest(args: argparse.Namespace) -> int:
+    from jinlin_analysis.engine.backtest import DOCS, calibration_path, run_backtest, write_report
+
+    result = run_backtest()
+    result.calibration.save(calibration_path())
+    for path in write_report(result, args.docs or DOCS):
+        print(path)
+    print(calibration_path())
     return 0
 
 

@@ -86,14 +86,14 @@ def draw_observed(
     """Reported values for simulated underlying rates (series x paths x horizons).
 
     binomial where the numerator is part of the denominator (percentages, deaths per live
-    birth); Poisson otherwise (per 1,000 children of doctors, beds ...).
-    """
+    birth); Poisson otherwise (per 1,000 children of doctors, beds ...). Each series is
+    drawn from its own distribution only (no throw-away draws)."""
     n = np.maximum(np.round(denominator), 1)[:, None, None]
     p = np.clip(rate / per[:, None, None], 0, None)
-    b = binomial[:, None, None]
-    counts = np.where(
-        b,
-        rng.binomial(n.astype(np.int64), np.clip(np.where(b, p, 0), 0, 1)),
-        rng.poisson(np.where(b, 0, p * n)),
-    )
+    counts = np.empty_like(rate)
+    b = np.asarray(binomial, dtype=bool)
+    if b.any():
+        counts[b] = rng.binomial(n[b].astype(np.int64), np.clip(p[b], 0, 1))
+    if (~b).any():
+        counts[~b] = rng.poisson(p[~b] * n[~b])
     return counts / n * per[:, None, None]

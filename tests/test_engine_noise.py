@@ -64,3 +64,32 @@ def test_real_jump_is_volatile():
     values = np.array([[90.0, 90.5, 91, 91.4, 92, 80, 92.6, 93, 93.5, 94]])
     flag, notes = volatility(values, years)
     assert flag[0] and "2020" in notes[0]
+
+
+def _falling_counts(population: float) -> pd.DataFrame:
+    """Injury deaths per 100,000 with a risk falling 6% a year; counts are the expected
+    ones rounded, so the reported history itself never rises."""
+    rows = []
+    for year in range(2015, 2023):
+        deaths = round(population * 20e-5 * np.exp(-0.06 * (year - 2015)))
+        rows.append(
+            {
+                "indicator_id": "falling",
+                "region": f"人口{population:.0f}",
+                "year": year,
+                "numerator": deaths,
+                "denominator": population,
+                "value": round(deaths / population * 1e5, 2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_small_counts_make_a_fall_every_year_unlikely():
+    """持续下降 (keep_decreasing) with the same falling risk: a district of 20,000 children
+    (3-4 deaths a year) will see some year rise by chance; 10 million will not."""
+    obs = pd.concat([_falling_counts(20_000), _falling_counts(10_000_000)])
+    result = assess(plan(), obs, as_of=2022).set_index("region")
+    small, large = result.loc["人口20000", "p_attain"], result.loc["人口10000000", "p_attain"]
+    assert small < 0.3
+    assert large > 0.6

@@ -365,8 +365,8 @@ def _simulate(
     Series are taken by last reported year (so their future years line up) in blocks of
     at most BLOCK_VALUES simulated values; all series share one set of quasi-random scores.
     A count series whose target needs only the target year has only that year turned into
-    reported values; with `all_horizons` (the chart table) its earlier years are drawn
-    afterwards from a separate generator, so the target year agrees with assess()."""
+    reported values; with `all_horizons` (the chart table) its earlier years follow, from
+    the same scores, so the target year agrees with assess()."""
     fc, tg = run.fc, run.targets
     open_rows = _open_rows(run) & np.isnan(run.p)
     future_base = tg.needs_baseline & (tg.baseline_year > run.last_year)
@@ -375,13 +375,14 @@ def _simulate(
     blocks = []
     for year in np.unique(run.last_year[simulate]):
         horizons = int(run.target_year - year)
-        scores = path_scores(n_paths, horizons, seed)
+        # trend (H), shared smoother error (1), count noise (H)
+        scores = path_scores(n_paths, 2 * horizons + 1, seed)
         rows_all = np.flatnonzero(simulate & (run.last_year == year))
         size = max(1, BLOCK_VALUES // (len(scores) * horizons))
         for start in range(0, len(rows_all), size):
-            blocks.append((rows_all[start : start + size], int(year), scores, len(blocks)))
+            blocks.append((rows_all[start : start + size], int(year), scores))
 
-    def simulate_block(block, year, scores, number):
+    def simulate_block(block, year, scores):
         horizons = int(run.target_year - year)
         z = calibration.sample_z(
             fc.point[block, :horizons],
@@ -390,25 +391,26 @@ def _simulate(
             fc.extra_var[block, :horizons],
             scores,
         )
-        rng = np.random.default_rng([seed, number])
+        noise_scores = scores[:, horizons + 1 :]
         full = every_year[block]
         for sel, first in ((full, 0), (~full, horizons - 1)):
             if sel.any():
                 rows = block[sel]
-                values = _reported(run, rows, z[sel][:, :, first:], rng)
+                values = _reported(run, rows, z[sel][:, :, first:], noise_scores[:, first:])
                 _store_quantiles(run, rows, values, first)
                 _judge_paths(run, rows[open_rows[rows]], values[open_rows[rows]], year)
         if all_horizons and horizons > 1 and (~full).any():
-            rng = np.random.default_rng([seed, number, 1])
             rows = block[~full]
-            _store_quantiles(run, rows, _reported(run, rows, z[~full][:, :, :-1], rng), 0)
+            values = _reported(run, rows, z[~full][:, :, :-1], noise_scores[:, :-1])
+            _store_quantiles(run, rows, values, 0)
 
     run_blocks(simulate_block, blocks)
 
 
-def _reported(run: _Run, rows: np.ndarray, z: np.ndarray, rng) -> np.ndarray:
+def _reported(run: _Run, rows: np.ndarray, z: np.ndarray, scores: np.ndarray) -> np.ndarray:
     """Values that would be reported on trend paths z: back-transformed, plus the sampling
-    noise of counts where the series has a denominator."""
+    noise of counts where the series has a denominator (the count's quantile at the
+    path's quasi-random score; noise.draw_observed)."""
     a, fc = run.dense.arrays, run.fc
     values = from_z(z, a.lower[rows], a.upper[rows])
     drawn = fc.has_counts[rows] & np.isfinite(fc.last_denominator[rows])
@@ -416,7 +418,7 @@ def _reported(run: _Run, rows: np.ndarray, z: np.ndarray, rng) -> np.ndarray:
         sub = rows[drawn]
         binomial = binomial_counts(a.lower[sub], a.upper[sub], a.per[sub])
         values[drawn] = noise.draw_observed(
-            values[drawn], fc.last_denominator[sub], a.per[sub], binomial, rng
+            values[drawn], fc.last_denominator[sub], a.per[sub], binomial, scores
         )
     return values
 

@@ -358,7 +358,7 @@ def _event_probabilities(cases, fc, events, calibration) -> pd.DataFrame:
     the same quasi-random normal scores, a block of series at a time (on every core)."""
     rows = events["row"].to_numpy()
     h = cases.history
-    scores = cal.path_scores(N_PATHS, EVAL_HORIZONS, SEED)
+    scores = cal.path_scores(N_PATHS, EVAL_HORIZONS + 1, SEED)
     out = {name: np.empty(len(events)) for name in ("engine", "naive", "drift")}
     uniq = np.unique(rows)
 

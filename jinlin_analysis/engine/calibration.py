@@ -173,10 +173,10 @@ class Calibration:
     ) -> np.ndarray:
         """Sample paths on the modelling scale: n x paths x H.
 
-        scores: independent standard normal scores (paths x (H + 1)), e.g. from
-        `path_scores`; the first H are correlated per roughness class and mapped through
-        each horizon's quantiles, the last one carries the shared (persistent) error of a
-        smoothed count series' fitted line (extra_var)."""
+        scores: independent standard normal scores (paths x at least H + 1 columns), e.g.
+        from `path_scores`; the first H are correlated per roughness class and mapped
+        through each horizon's quantiles, column H carries the shared (persistent) error of
+        a smoothed count series' fitted line (extra_var); further columns are not read."""
         n, horizons = point.shape
         groups = self.group(scale, n_points)
         s = self.effective_scale(scale)
@@ -198,15 +198,16 @@ class Calibration:
         return out
 
 
-def path_scores(n_paths: int, horizons: int, seed: int) -> np.ndarray:
-    """Standard normal scores (paths x (horizons + 1)) from a scrambled Sobol sequence.
+def path_scores(n_paths: int, dims: int, seed: int) -> np.ndarray:
+    """Standard normal scores (paths x dims) from a scrambled Sobol sequence.
 
     n_paths is rounded up to a power of two (Sobol points are balanced in blocks of 2^m).
-    Deterministic for a given seed."""
+    Deterministic for a given seed. `sample_z` reads the first H + 1 columns; assess()
+    gives the next H to the sampling noise of counts."""
     from scipy.stats import qmc
 
     m = int(np.ceil(np.log2(max(n_paths, 2))))
-    points = qmc.Sobol(d=horizons + 1, scramble=True, seed=seed).random_base2(m)
+    points = qmc.Sobol(d=dims, scramble=True, seed=seed).random_base2(m)
     return ndtri(np.clip(points, 1e-12, 1 - 1e-12))
 
 

@@ -1,10 +1,9 @@
 """Run independent blocks of array work on every core.
 
-numpy releases the GIL inside its array loops (arithmetic, sorting, random draws from
-separate generators), so plain threads keep two or more cores busy without copying
-arrays between processes. Every block writes its own rows of the shared result arrays,
-and anything random in a block uses a generator seeded by the block's number, so the
-result does not depend on the order in which threads finish.
+numpy releases the GIL inside its array loops (arithmetic, sorting, interpolation), so
+plain threads keep two or more cores busy without copying arrays between processes.
+Every block writes only its own rows of the shared result arrays and draws nothing at
+random, so the result does not depend on the order in which threads finish.
 """
 
 from __future__ import annotations

@@ -17,7 +17,12 @@ Run: .venv/bin/python benchmarks/engine_speed.py [--reference-budget SECONDS] [-
    Goal: under 10 s on 2 cores. The machine's load average is printed first: rerun when
    another job is using the cores.
 
-Figures (2-core machine, load average before the run in brackets) are in docs/engine.md.
+Figures of 2026-11-29 (2-core machine, load average 0.45 at the start; docs/engine.md §10):
+pool 42,016 series/s vs statsmodels 33 series/s (4,990 of the 10,000 series; all would
+take ~305 s): 1,280x. p_attain RMSE against 32,768 paths: 0.0075 with 256 Sobol paths,
+0.0092 with 1,000 random paths. assess() of 100,000 series: 7.5 s wall, 11.6 s CPU
+(6.8 s wall on the idle machine). The previous version of this script's workload (no
+counts, as of 2024) took 59 s before the vectorisation and takes 4.3 s now.
 """
 
 from __future__ import annotations

@@ -2,9 +2,13 @@
 
 import numpy as np
 import pandas as pd
+import pytest
 from engine_helpers import plan
+from scipy import stats
 
 from jinlin_analysis.engine import assess
+from jinlin_analysis.engine.calibration import path_scores
+from jinlin_analysis.engine.noise import draw_observed
 from jinlin_analysis.engine.volatility import volatility
 
 
@@ -64,3 +68,60 @@ def test_real_jump_is_volatile():
     values = np.array([[90.0, 90.5, 91, 91.4, 92, 80, 92.6, 93, 93.5, 94]])
     flag, notes = volatility(values, years)
     assert flag[0] and "2020" in notes[0]
+
+
+def _falling_counts(population: float) -> pd.DataFrame:
+    """Injury deaths per 100,000 with a risk falling 6% a year; counts are the expected
+    ones rounded, so the reported history itself never rises."""
+    rows = []
+    for year in range(2015, 2023):
+        deaths = round(population * 20e-5 * np.exp(-0.06 * (year - 2015)))
+        rows.append(
+            {
+                "indicator_id": "falling",
+                "region": f"人口{population:.0f}",
+                "year": year,
+                "numerator": deaths,
+                "denominator": population,
+                "value": round(deaths / population * 1e5, 2),
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def test_small_counts_make_a_fall_every_year_unlikely():
+    """持续下降 (keep_decreasing) with the same falling risk: a district of 20,000 children
+    (3-4 deaths a year) will see some year rise by chance; 10 million will not."""
+    obs = pd.concat([_falling_counts(20_000), _falling_counts(10_000_000)])
+    result = assess(plan(), obs, as_of=2022).set_index("region")
+    small, large = result.loc["人口20000", "p_attain"], result.loc["人口10000000", "p_attain"]
+    assert small < 0.3
+    assert large > 0.6
+
+
+@pytest.mark.parametrize(
+    ("births", "rate", "per", "binomial"),
+    [
+        (300, 5.0, 1000, True),  # ~1.5 deaths: exact small-count quantiles
+        (1200, 8.0, 1000, True),
+        (50, 90.0, 100, True),  # a coverage near its bound: searched by its failures
+        (5000, 3.0, 1000, False),  # Poisson, variance 15: corrected normal
+        (20000, 92.0, 100, True),  # large count: corrected normal
+    ],
+)
+def test_simulated_counts_follow_the_binomial_or_poisson_law(births, rate, per, binomial):
+    """Reported values on 16,384 quasi-random paths at a fixed rate: their counts have
+    the exact sampling distribution (largest CDF gap under 0.002)."""
+    scores = path_scores(1 << 14, 1, seed=3)
+    values = draw_observed(
+        np.full((1, len(scores), 1), rate),
+        np.array([births]),
+        np.array([float(per)]),
+        np.array([binomial]),
+        scores,
+    )[0, :, 0]
+    counts = np.round(values * births / per)
+    law = stats.binom(births, rate / per) if binomial else stats.poisson(births * rate / per)
+    ks = np.arange(counts.min(), counts.max() + 1)
+    empirical = (counts[:, None] <= ks[None, :]).mean(axis=0)
+    assert np.abs(empirical - law.cdf(ks)).max() < 0.002

@@ -7,6 +7,11 @@ method):
   x breakdown (sex, residence), plus milestone rows;
 - forecast_table(plan, observations, as_of, target_year=None) -> long table for charts:
   per series and year the reported value, the fitted signal and the forecast fan.
+
+Everything is computed for all series at once (numpy arrays with one row per series,
+grouped by target type or by last reported year where the rules need it); no step loops
+over series, so a province-sized job (every county x every indicator) stays fast
+(benchmarks/engine_speed.py).
 """
 
 from __future__ import annotations
@@ -15,17 +20,21 @@ from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+from numpy.dtypes import StringDType
 
 from jinlin_analysis.engine import comparators, noise, targets, volatility
-from jinlin_analysis.engine.calibration import Calibration
+from jinlin_analysis.engine.calibration import Calibration, path_scores
 from jinlin_analysis.engine.forecast import PointForecasts, binomial_counts, point_forecasts
 from jinlin_analysis.engine.observations import TOTAL, Dense, dense_series, normalise
+from jinlin_analysis.engine.parallel import run_blocks
 from jinlin_analysis.engine.transforms import from_z, to_z
-from jinlin_analysis.plan import Indicator, Plan, Scope, TargetType
+from jinlin_analysis.plan import Plan, Scope, TargetType
 
-N_PATHS = 1000
+N_PATHS = 256  # quasi-random paths (benchmarks/engine_speed.py: as accurate as ~1,000 random)
 PROBS = np.array([0.025, 0.1, 0.5, 0.9, 0.975])
 SEED = 20250101
+BLOCK_VALUES = 2_000_000  # simulated values held in memory at once
+_TEXT = StringDType()
 
 STATUS_ORDER = ["achieved", "on_track", "at_risk", "off_track", "insufficient_data"]
 
@@ -65,21 +74,83 @@ COLUMNS = [
 ]
 
 
+_KINDS = list(TargetType)
+_KIND_VALUES = np.array([k.value for k in _KINDS], dtype=object)
+_NEEDS_BASELINE = np.array([k.needs_baseline for k in _KINDS])
+_SINGLE_YEAR = np.array([k in targets.SINGLE_YEAR for k in _KINDS])
+
+
+@dataclass
+class _Targets:
+    """The target of each series' indicator, as arrays aligned with the series."""
+
+    code: np.ndarray  # index of the target type in _KINDS
+    value: np.ndarray  # target value, NaN if none
+    baseline_year: np.ndarray  # baseline year, the plan's base year if none given
+    given_baseline: np.ndarray  # the baseline year as the plan states it (None: none)
+    name: np.ndarray
+    domain: np.ndarray
+    unit: np.ndarray
+    scope: np.ndarray
+
+    @classmethod
+    def of(cls, plan: Plan, indicator_ids: pd.Series) -> _Targets:
+        inds = plan.measurable
+        codes = pd.Index([i.id for i in inds]).get_indexer(indicator_ids)
+
+        def column(values, dtype=object) -> np.ndarray:
+            return np.asarray(values, dtype=dtype)[codes]
+
+        base = plan.plan.base_year
+        return cls(
+            code=column([_KINDS.index(i.target.type) for i in inds], int),
+            value=column(
+                [np.nan if i.target.value is None else i.target.value for i in inds], float
+            ),
+            baseline_year=column([i.target.baseline_year or base for i in inds], int),
+            given_baseline=column([i.target.baseline_year for i in inds]),
+            name=column([i.name for i in inds]),
+            domain=column([plan.domains.get(i.domain, i.domain) for i in inds]),
+            unit=column([i.unit or "" for i in inds]),
+            scope=column([i.scope.value for i in inds]),
+        )
+
+    def kinds(self, rows: np.ndarray | slice = slice(None)) -> list[TargetType]:
+        """The target types present among `rows`."""
+        return [_KINDS[c] for c in np.unique(self.code[rows])]
+
+    def of_kind(self, kind: TargetType) -> np.ndarray:
+        return self.code == _KINDS.index(kind)
+
+    @property
+    def type_names(self) -> np.ndarray:
+        return _KIND_VALUES[self.code]
+
+    @property
+    def needs_baseline(self) -> np.ndarray:
+        return _NEEDS_BASELINE[self.code]
+
+    @property
+    def single_year(self) -> np.ndarray:
+        return _SINGLE_YEAR[self.code]
+
+
 @dataclass
 class _Run:
     """Everything computed for the measurable series of one assessment."""
 
     plan: Plan
     dense: Dense
-    indicators: list[Indicator]
+    targets: _Targets
     as_of: int
     target_year: int
     fc: PointForecasts
     horizons: int
     last_year: np.ndarray
     quantiles: np.ndarray  # n x H x len(PROBS), reported-value scale
-    paths: np.ndarray | None  # n x paths x H reported values (only rows that needed them)
-    path_rows: np.ndarray
+    base_value: np.ndarray  # reported value in the baseline year (NaN: none yet)
+    p: np.ndarray  # probability of attainment (NaN: not assessed)
+    met_now: np.ndarray  # met as of the last reported year
 
 
 def assess(
@@ -133,7 +204,7 @@ def forecast_table(
     """
     calibration = calibration or Calibration.load()
     frame = normalise(observations)
-    run = _run(plan, frame, as_of, target_year, calibration, n_paths, seed)
+    run = _run(plan, frame, as_of, target_year, calibration, n_paths, seed, all_horizons=True)
     a = run.dense.arrays
     keys = run.dense.keys
     fitted = from_z(run.fc.signal, a.lower, a.upper)
@@ -151,7 +222,7 @@ def forecast_table(
         q = run.quantiles[rows, h]
         part = keys.iloc[rows].reset_index(drop=True)
         part["year"] = year[keep]
-        part["forecast"] = _median_trend(run, rows, h)
+        part["forecast"] = _median_trend(run, rows, np.full(len(rows), h))
         for k, name in enumerate(["lower_95", "lower_80", "_median", "upper_80", "upper_95"]):
             part[name] = q[:, k]
         parts.append(part.drop(columns="_median"))
@@ -179,12 +250,12 @@ def forecast_table(
 # ------------------------------------------------------------------------------- the run
 
 
-def _run(plan, frame, as_of, target_year, calibration, n_paths, seed) -> _Run:
+def _run(plan, frame, as_of, target_year, calibration, n_paths, seed, all_horizons=False) -> _Run:
     target_year = target_year or plan.plan.target_year
     dense = dense_series(frame, plan, as_of)
     a = dense.arrays
-    indicators = [plan.indicator(i) for i in dense.keys["indicator_id"]]
-    n = len(indicators)
+    tg = _Targets.of(plan, dense.keys["indicator_id"])
+    n = len(a)
     has_any = np.isfinite(a.values).any(axis=1)
     last_col = np.where(
         has_any, a.values.shape[1] - 1 - np.argmax(np.isfinite(a.values)[:, ::-1], axis=1), 0
@@ -195,209 +266,242 @@ def _run(plan, frame, as_of, target_year, calibration, n_paths, seed) -> _Run:
         a, horizons, np.clip(target_year - last_year, 1, None), calibration.smoothing_q
     )
     quantiles = np.full((n, horizons, len(PROBS)), np.nan)
-    usable = fc.usable
-    plain = usable & ~fc.has_counts
-    if plain.any():
-        rows = np.flatnonzero(plain)
-        qz = calibration.quantiles_z(fc.point[rows], fc.scale[rows], fc.n_points[rows], PROBS)
-        quantiles[rows] = from_z(qz, a.lower[rows], a.upper[rows])
-    rng = np.random.default_rng(seed)
-    needs_paths = usable & (fc.has_counts | _needs_paths(indicators, dense, last_year, target_year))
-    path_rows = np.flatnonzero(needs_paths)
-    paths = None
-    if len(path_rows):
-        paths = _sample_values(a, fc, path_rows, calibration, n_paths, rng)
-        counted = fc.has_counts[path_rows]
-        if counted.any():
-            quantiles[path_rows[counted]] = np.moveaxis(
-                np.quantile(paths[counted], PROBS, axis=1), 0, -1
-            )
-    return _Run(
-        plan,
-        dense,
-        indicators,
-        as_of,
-        target_year,
-        fc,
-        horizons,
-        last_year,
-        quantiles,
-        paths,
-        path_rows,
+    plain = np.flatnonzero(fc.usable & ~fc.has_counts)
+    if len(plain):
+        qz = calibration.quantiles_z(fc.point[plain], fc.scale[plain], fc.n_points[plain], PROBS)
+        quantiles[plain] = from_z(qz, a.lower[plain], a.upper[plain], a.eps[plain])
+    base_value = _year_value(a.values, a.years, tg.baseline_year)
+    base_value[tg.baseline_year > last_year] = np.nan
+    run = _Run(
+        plan=plan,
+        dense=dense,
+        targets=tg,
+        as_of=as_of,
+        target_year=target_year,
+        fc=fc,
+        horizons=horizons,
+        last_year=last_year,
+        quantiles=quantiles,
+        base_value=base_value,
+        p=np.full(n, np.nan),
+        met_now=np.zeros(n, dtype=bool),
+    )
+    _judge_reported(run)
+    _analytic_p(run, calibration)
+    _simulate(run, calibration, n_paths, seed, all_horizons)
+    return run
+
+
+def _year_value(values: np.ndarray, years: np.ndarray, year: np.ndarray) -> np.ndarray:
+    """Each series' value in its own `year` (NaN outside the grid)."""
+    col = year - years[0]
+    ok = (col >= 0) & (col < len(years))
+    out = np.full(len(values), np.nan)
+    out[ok] = values[np.flatnonzero(ok), col[ok]]
+    return out
+
+
+def _periods(run: _Run, rows: np.ndarray):
+    tg = run.targets
+    return (
+        tg.value[rows],
+        tg.baseline_year[rows],
+        np.full(len(rows), run.plan.plan.base_year),
     )
 
 
-def _needs_paths(indicators, dense, last_year, target_year) -> np.ndarray:
-    """Targets that depend on several future years (or a future baseline) need paths."""
-    out = np.zeros(len(indicators), dtype=bool)
-    for r, ind in enumerate(indicators):
-        kind = ind.target.type
-        if kind not in targets.SINGLE_YEAR or (
-            kind.needs_baseline and ind.target.baseline_year > last_year[r]
-        ):
-            out[r] = True
-    return out & (last_year < target_year)
+def _judge_reported(run: _Run) -> None:
+    """met_now (as of the last reported year) for every series; p = 0/1 where the target
+    year is already reported."""
+    a, tg = run.dense.arrays, run.targets
+    no_future = np.empty((len(a), 1, 0))
+    final = run.last_year >= run.target_year
+    for kind in tg.kinds():
+        rows = np.flatnonzero(tg.of_kind(kind))
+        args = (kind, a.values[rows], a.years, no_future[rows], *_periods(run, rows))
+        decimals = run.dense.decimals[rows]
+        now = np.minimum(run.last_year[rows], run.target_year)
+        run.met_now[rows] = targets.met(*args, now, decimals)[:, 0]
+        done = final[rows]
+        if done.any():
+            outcome = targets.met(*args, np.full(len(rows), run.target_year), decimals)[:, 0]
+            run.p[rows[done]] = outcome[done].astype(float)
 
 
-def _sample_values(a, fc, rows, calibration, n_paths, rng) -> np.ndarray:
-    """Reported-value paths (rows x paths x H): trend paths plus sampling noise of counts."""
-    z = calibration.sample_z(
-        fc.point[rows], fc.scale[rows], fc.n_points[rows], fc.extra_var[rows], n_paths, rng
-    )
+def _open_rows(run: _Run) -> np.ndarray:
+    """Series whose target is still ahead, with a forecast and (if needed) a baseline."""
+    tg = run.targets
+    missing_base = tg.needs_baseline & (tg.baseline_year <= run.last_year)
+    missing_base &= np.isnan(run.base_value)
+    return run.fc.usable & (run.last_year < run.target_year) & ~missing_base
+
+
+def _analytic_p(run: _Run, calibration: Calibration) -> None:
+    """Single-year targets on series without counts: one evaluation of the calibrated CDF."""
+    a, fc, tg = run.dense.arrays, run.fc, run.targets
+    future_base = tg.needs_baseline & (tg.baseline_year > run.last_year)
+    eligible = _open_rows(run) & ~fc.has_counts & tg.single_year & ~future_base
+    for kind in tg.kinds(eligible):
+        rows = np.flatnonzero(eligible & tg.of_kind(kind))
+        if len(rows) == 0:
+            continue
+        c, upper = targets.threshold(
+            kind, tg.value[rows], run.base_value[rows], run.dense.decimals[rows]
+        )
+        zc = to_z(c, a.lower[rows], a.upper[rows], np.full(len(rows), 1e-12))
+        horizon = run.target_year - run.last_year[rows]
+        point = fc.point[rows, np.clip(horizon, 1, run.horizons) - 1]
+        cdf = calibration.cdf_z(zc, point, fc.scale[rows], fc.n_points[rows], horizon)
+        run.p[rows] = cdf if upper else 1 - cdf
+
+
+def _simulate(
+    run: _Run, calibration: Calibration, n_paths: int, seed: int, all_horizons: bool
+) -> None:
+    """Sample paths where a target needs several future years (or a future baseline) and
+    for count series (their reported value includes sampling noise): p_attain from the
+    paths, and the count series' intervals from the simulated reported values.
+
+    Series are taken by last reported year (so their future years line up) in blocks of
+    at most BLOCK_VALUES simulated values; all series share one set of quasi-random scores.
+    A count series whose target needs only the target year has only that year turned into
+    reported values; with `all_horizons` (the chart table) its earlier years follow, from
+    the same scores, so the target year agrees with assess()."""
+    fc, tg = run.fc, run.targets
+    open_rows = _open_rows(run) & np.isnan(run.p)
+    future_base = tg.needs_baseline & (tg.baseline_year > run.last_year)
+    every_year = open_rows & (~tg.single_year | future_base)
+    simulate = (fc.usable & (run.last_year < run.target_year) & fc.has_counts) | open_rows
+    blocks = []
+    for year in np.unique(run.last_year[simulate]):
+        horizons = int(run.target_year - year)
+        # trend (H), shared smoother error (1), count noise (H)
+        scores = path_scores(n_paths, 2 * horizons + 1, seed)
+        rows_all = np.flatnonzero(simulate & (run.last_year == year))
+        size = max(1, BLOCK_VALUES // (len(scores) * horizons))
+        for start in range(0, len(rows_all), size):
+            blocks.append((rows_all[start : start + size], int(year), scores))
+
+    def simulate_block(block, year, scores):
+        horizons = int(run.target_year - year)
+        z = calibration.sample_z(
+            fc.point[block, :horizons],
+            fc.scale[block],
+            fc.n_points[block],
+            fc.extra_var[block, :horizons],
+            scores,
+        )
+        noise_scores = scores[:, horizons + 1 :]
+        full = every_year[block]
+        for sel, first in ((full, 0), (~full, horizons - 1)):
+            if sel.any():
+                rows = block[sel]
+                values = _reported(run, rows, z[sel][:, :, first:], noise_scores[:, first:])
+                _store_quantiles(run, rows, values, first)
+                _judge_paths(run, rows[open_rows[rows]], values[open_rows[rows]], year)
+        if all_horizons and horizons > 1 and (~full).any():
+            rows = block[~full]
+            values = _reported(run, rows, z[~full][:, :, :-1], noise_scores[:, :-1])
+            _store_quantiles(run, rows, values, 0)
+
+    run_blocks(simulate_block, blocks)
+
+
+def _reported(run: _Run, rows: np.ndarray, z: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """Values that would be reported on trend paths z: back-transformed, plus the sampling
+    noise of counts where the series has a denominator (the count's quantile at the
+    path's quasi-random score; noise.draw_observed)."""
+    a, fc = run.dense.arrays, run.fc
     values = from_z(z, a.lower[rows], a.upper[rows])
-    counted = fc.has_counts[rows] & np.isfinite(fc.last_denominator[rows])
-    if counted.any() and a.per is not None:
-        sub = rows[counted]
-        values[counted] = noise.draw_observed(
-            values[counted],
-            fc.last_denominator[sub],
-            a.per[sub],
-            binomial_counts(a.lower[sub], a.upper[sub], a.per[sub]),
-            rng,
+    drawn = fc.has_counts[rows] & np.isfinite(fc.last_denominator[rows])
+    if drawn.any():
+        sub = rows[drawn]
+        binomial = binomial_counts(a.lower[sub], a.upper[sub], a.per[sub])
+        values[drawn] = noise.draw_observed(
+            values[drawn], fc.last_denominator[sub], a.per[sub], binomial, scores
         )
     return values
 
 
-def _median_trend(run: _Run, rows: np.ndarray, h: int) -> np.ndarray:
-    a = run.dense.arrays
-    cal_med = run.quantiles[rows, h, 2]
+def _store_quantiles(run: _Run, rows: np.ndarray, values: np.ndarray, first: int) -> None:
+    """Count series: their interval is the spread of the simulated reported values."""
     counted = run.fc.has_counts[rows]
-    trend = from_z(run.fc.point[rows, h : h + 1], a.lower[rows], a.upper[rows])[:, 0]
-    return np.where(counted, trend, cal_med)
+    if counted.any():
+        q = np.quantile(values[counted], PROBS, axis=1)
+        cols = slice(first, first + values.shape[2])
+        run.quantiles[rows[counted], cols] = np.moveaxis(q, 0, -1)
+
+
+def _judge_paths(run: _Run, rows: np.ndarray, values: np.ndarray, last_year: int) -> None:
+    """p_attain = share of paths meeting the target. values: the years up to the target
+    year after last_year, or the target year alone (then the years in between are unknown
+    history to the rule, which only needs the target year)."""
+    a, tg = run.dense.arrays, run.targets
+    end = int(run.target_year - values.shape[2])
+    past = a.years <= last_year
+    past_years = np.arange(a.years[0], end + 1)
+    past_values = np.pad(
+        a.values[rows][:, past], ((0, 0), (0, end - last_year)), constant_values=np.nan
+    )
+    for kind in tg.kinds(rows):
+        sel = tg.of_kind(kind)[rows]
+        r = rows[sel]
+        ok = targets.met(
+            kind,
+            past_values[sel],
+            past_years,
+            values[sel],
+            *_periods(run, r),
+            np.full(len(r), run.target_year),
+            run.dense.decimals[r],
+        )
+        run.p[r] = ok.mean(axis=1)
+
+
+def _median_trend(run: _Run, rows: np.ndarray, h: np.ndarray) -> np.ndarray:
+    """Median of the underlying trend at horizon index h (0-based) per row: the pooled
+    point forecast for count series (their calibrated median includes sampling noise),
+    the calibrated median otherwise."""
+    a = run.dense.arrays
+    trend = from_z(run.fc.point[rows, h], a.lower[rows], a.upper[rows])
+    return np.where(run.fc.has_counts[rows], trend, run.quantiles[rows, h, 2])
 
 
 # ------------------------------------------------------------------------- series rows
 
 
 def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
-    a, keys, fc = run.dense.arrays, run.dense.keys, run.fc
+    a, keys, fc, tg = run.dense.arrays, run.dense.keys, run.fc, run.targets
     n = len(keys)
-    inds = run.indicators
-    years = a.years
-    value_t = np.array([np.nan if i.target.value is None else i.target.value for i in inds])
-    base_year = np.array(
-        [i.target.baseline_year or run.plan.plan.base_year for i in inds], dtype=int
-    )
-    period_start = np.full(n, run.plan.plan.base_year)
-    target_year = np.full(n, run.target_year)
-    decimals = run.dense.decimals
-    last_val = (
-        a.values[np.arange(n), np.clip(run.last_year - years[0], 0, None)] if n else np.zeros(0)
-    )
-
-    # year axis for judging targets: from the earliest relevant year to the target year
-    axis_start = int(min([years[0], *base_year, run.plan.plan.base_year])) if n else years[0]
-    axis = np.arange(axis_start, run.target_year + 1)
-    observed = np.full((n, len(axis)), np.nan)
-    pos = years - axis_start
-    inside = years <= run.target_year
-    observed[:, pos[inside]] = a.values[:, inside]
-
-    base_value = np.full(n, np.nan)
-    in_axis = (base_year >= axis_start) & (base_year <= run.last_year)
-    base_value[in_axis] = observed[np.flatnonzero(in_axis), (base_year - axis_start)[in_axis]]
-
-    p = np.full(n, np.nan)
-    met_now = np.zeros(n, dtype=bool)
-    reason = [""] * n
-    path_index = {r: k for k, r in enumerate(run.path_rows)}
-    for kind in {i.target.type for i in inds}:
-        rows = np.flatnonzero([i.target.type is kind for i in inds])
-        args = (value_t[rows], base_year[rows], period_start[rows])
-        # met as of the last reported year (the target year moved to it)
-        now = targets.met(
-            kind,
-            observed[rows][:, None, :],
-            axis,
-            *args,
-            np.minimum(run.last_year[rows], run.target_year),
-            decimals[rows],
-        )[:, 0]
-        met_now[rows] = now
-        final = targets.met(
-            kind, observed[rows][:, None, :], axis, *args, target_year[rows], decimals[rows]
-        )[:, 0]
-        for k, r in enumerate(rows):
-            needs_base = kind.needs_baseline
-            base_missing = (
-                needs_base and base_year[r] <= run.last_year[r] and np.isnan(base_value[r])
-            )
-            if run.last_year[r] >= run.target_year:
-                p[r] = float(final[k])
-                reason[r] = f"{run.target_year}年已有数据，结果已定"
-            elif base_missing:
-                reason[r] = f"基期{base_year[r]}年无数据，无法判断"
-            elif not fc.usable[r]:
-                reason[r] = f"仅有{fc.n_points[r]}个数据点（少于3个），不作预测"
-        todo = [
-            r
-            for r in rows
-            if fc.usable[r]
-            and run.last_year[r] < run.target_year
-            and np.isnan(p[r])
-            and not reason[r]
-        ]
-        if not todo:
-            continue
-        todo = np.array(todo)
-        analytic = np.array([r not in path_index for r in todo])
-        if analytic.any():
-            p[todo[analytic]] = _analytic_p(
-                run, calibration, kind, todo[analytic], value_t, base_value
-            )
-        sampled = todo[~analytic]
-        if len(sampled):
-            full = _full_paths(run, sampled, observed, axis, path_index)
-            ok = targets.met(
-                kind,
-                full,
-                axis,
-                value_t[sampled],
-                base_year[sampled],
-                period_start[sampled],
-                target_year[sampled],
-                decimals[sampled],
-            )
-            p[sampled] = ok.mean(axis=1)
-
-    status, reason = _status(run, p, met_now, reason, calibration)
+    last_val = _year_value(a.values, a.years, run.last_year)
+    status, reason = _status(run, calibration)
     flag, notes = _volatility(run)
-    unsd_ratio, unsd_cat, osdg_ratio, osdg_cat = _comparators(
-        run, value_t, base_value, met_now, last_val
-    )
+    unsd_ratio, unsd_cat, osdg_ratio, osdg_cat = _comparators(run, last_val)
 
     h_target = np.clip(run.target_year - run.last_year, 1, run.horizons) - 1
     forecast = np.full(n, np.nan)
     q = np.full((n, len(PROBS)), np.nan)
-    ahead = fc.usable & (run.last_year < run.target_year)
-    rows = np.flatnonzero(ahead)
-    if len(rows):
-        q[rows] = run.quantiles[rows, h_target[rows]]
-        forecast[rows] = (
-            np.array([_median_trend(run, np.array([r]), int(h_target[r]))[0] for r in rows])
-            if len(rows) < 50
-            else _median_trend_rows(run, rows, h_target[rows])
-        )
+    rows = np.flatnonzero(fc.usable & (run.last_year < run.target_year))
+    q[rows] = run.quantiles[rows, h_target[rows]]
+    forecast[rows] = _median_trend(run, rows, h_target[rows])
     out = keys.copy()
-    out["indicator_name"] = [i.name for i in inds]
-    out["domain"] = [run.plan.domains.get(i.domain, i.domain) for i in inds]
-    out["unit"] = [i.unit or "" for i in inds]
-    out["scope"] = [i.scope.value for i in inds]
+    out["indicator_name"] = tg.name
+    out["domain"] = tg.domain
+    out["unit"] = tg.unit
+    out["scope"] = tg.scope
     out["as_of"] = run.as_of
     out["n_points"] = fc.n_points
     out["last_year"] = run.last_year
     out["last_value"] = last_val
-    out["target_type"] = [i.target.type.value for i in inds]
-    out["target_value"] = value_t
-    out["baseline_year"] = pd.array([i.target.baseline_year for i in inds], dtype="Int64")
-    out["baseline_value"] = np.where(
-        [i.target.type.needs_baseline for i in inds], base_value, np.nan
-    )
+    out["target_type"] = tg.type_names
+    out["target_value"] = tg.value
+    out["baseline_year"] = pd.array(tg.given_baseline, dtype="Int64")
+    out["baseline_value"] = np.where(tg.needs_baseline, run.base_value, np.nan)
     out["target_year"] = run.target_year
     out["forecast"] = forecast
     out["lower_95"], out["lower_80"] = q[:, 0], q[:, 1]
     out["upper_80"], out["upper_95"] = q[:, 3], q[:, 4]
-    out["p_attain"] = p
+    out["p_attain"] = run.p
     out["status"] = status
     out["volatile"] = flag
     out["volatility_note"] = notes
@@ -405,117 +509,106 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
     out["opensdg_ratio"], out["opensdg_category"] = osdg_ratio, osdg_cat
     out["milestone_status"] = None
     out["reason"] = reason
-    out["_met_now"] = met_now
+    out["_met_now"] = run.met_now
     return out
 
 
-def _median_trend_rows(run: _Run, rows: np.ndarray, h: np.ndarray) -> np.ndarray:
-    out = np.empty(len(rows))
-    for hh in np.unique(h):
-        sel = h == hh
-        out[sel] = _median_trend(run, rows[sel], int(hh))
+def _text(*parts) -> np.ndarray:
+    """Concatenate strings and string arrays element-wise (numpy StringDType, no loop)."""
+    out = np.asarray(parts[0], dtype=_TEXT)
+    for part in parts[1:]:
+        out = np.strings.add(out, np.asarray(part, dtype=_TEXT))
     return out
 
 
-def _analytic_p(run, calibration, kind, rows, value_t, base_value) -> np.ndarray:
-    a, fc = run.dense.arrays, run.fc
-    c, upper = targets.threshold(kind, value_t[rows], base_value[rows], run.dense.decimals[rows])
-    zc = to_z(c[:, None], a.lower[rows], a.upper[rows], np.zeros(len(rows)) + 1e-12)[:, 0]
-    horizon = run.target_year - run.last_year[rows]
-    hcol = np.clip(horizon, 1, run.horizons) - 1
-    cdf = calibration.cdf_z(zc, fc.point[rows, hcol], fc.scale[rows], fc.n_points[rows], horizon)
-    return cdf if upper else 1 - cdf
+def _percent(p: np.ndarray) -> np.ndarray:
+    """0.874 -> "87%" (rounded half to even, as Python's format does)."""
+    return _text(np.rint(np.asarray(p) * 100).astype(np.int64).astype(_TEXT), "%")
 
 
-def _full_paths(run, rows, observed, axis, path_index) -> np.ndarray:
-    """Observed years followed by simulated ones, on the target axis (rows x paths x years)."""
-    sims = run.paths[[path_index[r] for r in rows]]
-    n_paths = sims.shape[1]
-    full = np.repeat(observed[rows][:, None, :], n_paths, axis=1)
-    for k, r in enumerate(rows):
-        start = run.last_year[r] + 1 - axis[0]
-        length = len(axis) - start
-        full[k, :, start:] = sims[k, :, :length]
-    return full
+def _status(run: _Run, calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:
+    """achieved / on_track / at_risk / off_track / insufficient_data, with a reason.
 
-
-def _status(run, p, met_now, reason, calibration):
-    """achieved / on_track / at_risk / off_track / insufficient_data, with a reason."""
+    Every reason is one of a few templates filled with whole arrays (years, counts,
+    probabilities), so no step loops over the series."""
+    tg, p, now = run.targets, run.p, run.met_now
     n = len(p)
-    status = np.full(n, "insufficient_data", dtype=object)
-    reason = list(reason)
+    on, off = calibration.on_track, calibration.off_track
     final = run.last_year >= run.target_year
-    for r in range(n):
-        if np.isnan(p[r]):
-            reason[r] = reason[r] or "数据不足"
-            continue
-        if final[r]:
-            status[r] = "achieved" if p[r] >= 1 else "off_track"
-            continue
-        if met_now[r] and p[r] >= calibration.on_track:
-            status[r] = "achieved"
-            reason[r] = f"截至{run.last_year[r]}年已达标，预计能保持（达标概率{p[r]:.0%}）"
-        elif p[r] >= calibration.on_track:
-            status[r] = "on_track"
-            reason[r] = f"按趋势预计能达标（达标概率{p[r]:.0%}）"
-        elif p[r] < calibration.off_track:
-            status[r] = "off_track"
-            broke = (
-                p[r] == 0
-                and not met_now[r]
-                and run.indicators[r].target.type not in targets.SINGLE_YEAR
-            )
-            reason[r] = (
-                "往年已未达到要求，目标已无法实现"
-                if broke
-                else f"按趋势预计难以达标（达标概率{p[r]:.0%}）"
-            )
-        else:
-            status[r] = "at_risk"
-            now = "目前达标但" if met_now[r] else ""
-            reason[r] = f"{now}能否达标不确定（达标概率{p[r]:.0%}）"
-    return status, reason
+    missing_base = tg.needs_baseline & (tg.baseline_year <= run.last_year)
+    missing_base &= np.isnan(run.base_value)
+    assessed = np.isfinite(p) & ~missing_base
+    odds = _text("（达标概率", _percent(np.nan_to_num(p)), "）")
+    broke = (p == 0) & ~now & ~tg.single_year
+    cases = [
+        (
+            "insufficient_data",
+            missing_base,
+            _text("基期", tg.baseline_year.astype(_TEXT), "年无数据，无法判断"),
+        ),
+        (
+            "insufficient_data",
+            ~assessed & ~run.fc.usable,
+            _text("仅有", run.fc.n_points.astype(_TEXT), "个数据点（少于3个），不作预测"),
+        ),
+        ("insufficient_data", ~assessed, "数据不足"),
+        ("achieved", final & (p >= 1), _text(str(run.target_year), "年已有数据，结果已定")),
+        ("off_track", final, _text(str(run.target_year), "年已有数据，结果已定")),
+        (
+            "achieved",
+            now & (p >= on),
+            _text("截至", run.last_year.astype(_TEXT), "年已达标，预计能保持", odds),
+        ),
+        ("on_track", p >= on, _text("按趋势预计能达标", odds)),
+        ("off_track", (p < off) & broke, "往年已未达到要求，目标已无法实现"),
+        ("off_track", p < off, _text("按趋势预计难以达标", odds)),
+        ("at_risk", now, _text("目前达标但能否达标不确定", odds)),
+        ("at_risk", np.ones(n, dtype=bool), _text("能否达标不确定", odds)),
+    ]
+    status = np.full(n, "insufficient_data", dtype=object)
+    reason = np.full(n, "", dtype=_TEXT)
+    decided = np.zeros(n, dtype=bool)
+    for name, when, text in cases:
+        pick = when & ~decided
+        status[pick] = name
+        reason[pick] = np.broadcast_to(np.asarray(text, dtype=_TEXT), (n,))[pick]
+        decided |= pick
+    return status, reason.astype(object)
 
 
-def _volatility(run):
+def _volatility(run: _Run):
     a, fc = run.dense.arrays, run.fc
-    expected = from_z(fc.signal, a.lower, a.upper)
-    has = fc.has_counts
-    num = np.where(has[:, None], a.numerator, np.nan)
+    counted = fc.has_counts[:, None]
     return volatility.volatility(
         a.values,
         a.years,
-        num,
+        np.where(counted, a.numerator, np.nan),
         a.denominator,
-        expected,
+        np.where(counted, from_z(fc.signal, a.lower, a.upper), np.nan),
         a.per,
         binomial_counts(a.lower, a.upper, a.per),
     )
 
 
-def _comparators(run, value_t, base_value_target, met_now, last_val):
+def _comparators(run: _Run, last_val: np.ndarray):
     """UNSD and Open SDG ratios from the plan base year (or the first year) to the latest."""
-    a = run.dense.arrays
-    n = len(value_t)
-    inds = run.indicators
+    a, tg = run.dense.arrays, run.targets
+    n = len(last_val)
     base_y = np.full(n, run.plan.plan.base_year)
-    col = base_y - a.years[0]
-    ok = (col >= 0) & (col < len(a.years))
-    base_v = np.full(n, np.nan)
-    base_v[ok] = a.values[np.flatnonzero(ok), col[ok]]
+    base_v = _year_value(a.values, a.years, base_y)
     fallback = ~np.isfinite(base_v) | (base_y >= run.last_year)
     first_col = np.argmax(np.isfinite(a.values), axis=1)
     base_y = np.where(fallback, a.years[first_col], base_y)
     base_v = np.where(fallback, a.values[np.arange(n), first_col], base_v)
-    goal = value_t.copy()
-    reduce = np.array([i.target.type is TargetType.REDUCE_BY for i in inds], dtype=bool)
-    goal[reduce] = base_value_target[reduce] * (1 - value_t[reduce] / 100)
+    goal = tg.value.copy()
+    reduce = tg.of_kind(TargetType.REDUCE_BY)
+    goal[reduce] = run.base_value[reduce] * (1 - tg.value[reduce] / 100)
     ratio = comparators.growth_ratio(base_v, base_y, last_val, run.last_year, goal, run.target_year)
     return (
         ratio,
-        comparators.unsd_category(ratio, met_now),
+        comparators.unsd_category(ratio, run.met_now),
         ratio,
-        comparators.opensdg_category(ratio, met_now),
+        comparators.opensdg_category(ratio, run.met_now),
     )
 
 
@@ -525,55 +618,92 @@ def _comparators(run, value_t, base_value_target, met_now, last_val):
 def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> pd.DataFrame:
     """For each_town targets the district row becomes: every town meets it (joint)."""
     region = plan.plan.region
+    each_town = [i.id for i in plan.measurable if i.scope is Scope.EACH_TOWN]
     headline = (rows["sex"] == TOTAL) & (rows["residence"] == TOTAL)
-    for ind in plan.measurable:
-        if ind.scope is not Scope.EACH_TOWN:
-            continue
-        towns = rows[(rows["indicator_id"] == ind.id) & headline & (rows["region"] != region)]
-        if towns.empty:
-            continue
-        district = (rows["indicator_id"] == ind.id) & headline & (rows["region"] == region)
-        p_all = float(np.prod(towns["p_attain"])) if towns["p_attain"].notna().all() else np.nan
-        all_now = bool(towns["_met_now"].all())
-        final = bool((towns["last_year"] >= towns["target_year"]).all())
-        if np.isnan(p_all):
-            status, why = "insufficient_data", "部分镇数据不足"
-        elif final:
-            status, why = ("achieved" if p_all >= 1 else "off_track"), "各镇结果已定"
-        elif all_now and p_all >= calibration.on_track:
-            status, why = "achieved", "各镇均已达标，预计能保持"
-        elif p_all >= calibration.on_track:
-            status, why = "on_track", "预计各镇均能达标"
-        elif p_all < calibration.off_track:
-            status, why = "off_track", "预计至少一个镇难以达标"
-        else:
-            status, why = "at_risk", "至少一个镇能否达标不确定"
-        weakest = towns.sort_values("p_attain").iloc[0]
-        why += (
-            f"（{len(towns)}个镇均达标的概率{p_all:.0%}；最弱：{weakest['region']}）"
-            if not np.isnan(p_all)
-            else ""
-        )
-        if district.any():
-            rows.loc[district, ["p_attain", "status", "reason"]] = [p_all, status, why]
-        else:
-            extra = towns.iloc[[0]].copy()
-            extra[["region", "p_attain", "status", "reason"]] = [region, p_all, status, why]
-            for column in (
-                "forecast",
-                "lower_80",
-                "upper_80",
-                "lower_95",
-                "upper_95",
-                "last_value",
-                "unsd_ratio",
-                "opensdg_ratio",
-            ):
-                extra[column] = np.nan
-            extra[["unsd_category", "opensdg_category", "volatility_note"]] = [
-                "not_applicable"
-            ] * 2 + ["见各镇"]
-            rows = pd.concat([rows, extra], ignore_index=True)
+    towns = rows[rows["indicator_id"].isin(each_town) & headline & (rows["region"] != region)]
+    if towns.empty:
+        return rows.drop(columns="_met_now")
+    towns = towns.assign(_final=towns["last_year"] >= towns["target_year"])
+    towns = towns.sort_values("p_attain", kind="stable")
+    grouped = towns.groupby("indicator_id", sort=False)
+    summary = pd.DataFrame(
+        {
+            "p_all": grouped["p_attain"].prod(),
+            "complete": grouped["p_attain"].count() == grouped.size(),
+            "all_now": grouped["_met_now"].all(),
+            "final": grouped["_final"].all(),
+            "n_towns": grouped.size(),
+            "weakest": grouped["region"].first(),
+        }
+    )
+    p_all = summary["p_all"].where(summary["complete"]).to_numpy(dtype=float)
+    known = np.isfinite(p_all)
+    final, all_now = summary["final"].to_numpy(), summary["all_now"].to_numpy()
+    status = np.select(
+        [
+            ~known,
+            final & (p_all >= 1),
+            final,
+            all_now & (p_all >= calibration.on_track),
+            p_all >= calibration.on_track,
+            p_all < calibration.off_track,
+        ],
+        ["insufficient_data", "achieved", "off_track", "achieved", "on_track", "off_track"],
+        "at_risk",
+    ).astype(object)
+    why = np.select(
+        [
+            ~known,
+            final,
+            all_now & (p_all >= calibration.on_track),
+            p_all >= calibration.on_track,
+            p_all < calibration.off_track,
+        ],
+        [
+            "部分镇数据不足",
+            "各镇结果已定",
+            "各镇均已达标，预计能保持",
+            "预计各镇均能达标",
+            "预计至少一个镇难以达标",
+        ],
+        "至少一个镇能否达标不确定",
+    )
+    detail = _text(
+        "（",
+        summary["n_towns"].to_numpy().astype(_TEXT),
+        "个镇均达标的概率",
+        _percent(np.nan_to_num(p_all)),
+        "；最弱：",
+        summary["weakest"].to_numpy(dtype=str).astype(_TEXT),
+        "）",
+    )
+    why = np.where(known, _text(why, detail), np.asarray(why, dtype=_TEXT)).astype(object)
+    joint = pd.DataFrame({"p_attain": p_all, "status": status, "reason": why}, index=summary.index)
+    district = rows["indicator_id"].isin(summary.index) & headline & (rows["region"] == region)
+    ids = rows.loc[district, "indicator_id"]
+    for column in joint.columns:
+        rows.loc[district, column] = joint.loc[ids, column].to_numpy()
+    absent = summary.index.difference(ids)
+    if len(absent):
+        extra = towns.groupby("indicator_id", sort=False).head(1)
+        extra = extra[extra["indicator_id"].isin(absent)].drop(columns="_final")
+        extra["region"] = region
+        for column in joint.columns:
+            extra[column] = joint.loc[extra["indicator_id"], column].to_numpy()
+        for column in (
+            "forecast",
+            "lower_80",
+            "upper_80",
+            "lower_95",
+            "upper_95",
+            "last_value",
+            "unsd_ratio",
+            "opensdg_ratio",
+        ):
+            extra[column] = np.nan
+        extra[["unsd_category", "opensdg_category"]] = "not_applicable"
+        extra["volatility_note"] = "见各镇"
+        rows = pd.concat([rows, extra], ignore_index=True)
     return rows.drop(columns="_met_now")
 
 

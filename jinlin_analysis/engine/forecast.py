@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from jinlin_analysis.engine import models, noise
+from jinlin_analysis.engine.parallel import run_blocks
 from jinlin_analysis.engine.transforms import LOGIT, to_z, transform_kind
 
 MIN_POINTS = 3
@@ -110,24 +111,29 @@ def point_forecasts(
         extra_var=np.zeros((n, horizons)),
         last_denominator=_last_denominators(data, last_col),
     )
+    blocks = []
     for length in np.unique(span[usable]):
         rows_len = np.flatnonzero(usable & (span == length))
         for target_h in np.unique(horizon_to_target[rows_len]):
             rows_all = rows_len[horizon_to_target[rows_len] == target_h]
             for start in range(0, len(rows_all), CHUNK):
                 rows = rows_all[start : start + CHUNK]
-                _fit_block(
-                    result,
-                    rows,
-                    z,
-                    variance,
-                    first_col,
-                    int(length),
-                    horizons,
-                    int(target_h),
-                    smoothing_q,
-                    has_counts,
-                )
+                blocks.append((rows, int(length), int(target_h)))
+    run_blocks(
+        lambda rows, length, target_h: _fit_block(
+            result,
+            rows,
+            z,
+            variance,
+            first_col,
+            length,
+            horizons,
+            target_h,
+            smoothing_q,
+            has_counts,
+        ),
+        blocks,
+    )
     return result
 
 

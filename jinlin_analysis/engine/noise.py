@@ -16,6 +16,7 @@ posterior covariance (A^-1 below) gives the uncertainty of the fitted level and 
 from __future__ import annotations
 
 import numpy as np
+from scipy.special import ndtr
 
 from jinlin_analysis.engine.transforms import LOG, LOG_UPPER, LOGIT
 
@@ -76,24 +77,88 @@ def extrapolation_variance(cov: np.ndarray, horizons: int) -> np.ndarray:
     return (1 + h) ** 2 * v_last[:, None] + h**2 * v_prev[:, None] - 2 * h * (1 + h) * c[:, None]
 
 
+NORMAL_MIN_VARIANCE = 10.0  # counts with at least this variance: skewness-corrected normal
+
+
 def draw_observed(
     rate: np.ndarray,
     denominator: np.ndarray,
     per: np.ndarray,
     binomial: np.ndarray,
-    rng: np.random.Generator,
+    scores: np.ndarray,
 ) -> np.ndarray:
     """Reported values for simulated underlying rates (series x paths x horizons).
 
     binomial where the numerator is part of the denominator (percentages, deaths per live
-    birth); Poisson otherwise (per 1,000 children of doctors, beds ...).
-    """
+    birth); Poisson otherwise (per 1,000 children of doctors, beds ...). Each count is the
+    quantile of its distribution at the path's normal score (`scores`: paths x horizons,
+    quasi-random in assess()), so the sampling noise is as accurate as the trend paths:
+    - variance < NORMAL_MIN_VARIANCE: the exact binomial / Poisson quantile (a search
+      from 0 up, a few steps for small counts);
+    - otherwise the continuity- and skewness-corrected (Cornish-Fisher) normal quantile:
+      its CDF is within 0.0015 of the exact one (checked for p from 0.001 to 0.999 and
+      for Poisson), a tenth of the Monte Carlo error of 1,000 random paths, for a few
+      arithmetic operations."""
     n = np.maximum(np.round(denominator), 1)[:, None, None]
     p = np.clip(rate / per[:, None, None], 0, None)
-    b = binomial[:, None, None]
-    counts = np.where(
-        b,
-        rng.binomial(n.astype(np.int64), np.clip(np.where(b, p, 0), 0, 1)),
-        rng.poisson(np.where(b, 0, p * n)),
-    )
+    b = np.broadcast_to(np.asarray(binomial, dtype=bool)[:, None, None], rate.shape)
+    p = np.where(b, np.clip(p, 0, 1), p)
+    mean = n * p
+    variance = np.where(b, mean * (1 - p), mean)
+    z = np.broadcast_to(scores[None], rate.shape)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sd = np.sqrt(variance)
+        skew = np.where(b, 1 - 2 * p, 1.0) / sd
+        counts = np.floor(mean + sd * (z + skew * (z**2 - 1) / 6) + 0.5)
+    counts = np.clip(counts, 0, np.where(b, n, np.inf))
+    small = variance < NORMAL_MIN_VARIANCE
+    if small.any():
+        nb = np.broadcast_to(n, rate.shape)[small]
+        counts[small] = _small_count_quantile(ndtr(z[small]), nb, p[small], b[small])
     return counts / n * per[:, None, None]
+
+
+def _small_count_quantile(
+    u: np.ndarray, n: np.ndarray, p: np.ndarray, binomial: np.ndarray
+) -> np.ndarray:
+    """Smallest k with CDF(k) >= u, for binomial(n, p) or Poisson(n p) counts of small
+    variance: the probabilities are accumulated from k = 0 up. A binomial with p > 1/2 is
+    searched by its failures (1 - p, from 1 - u)."""
+    flip = binomial & (p > 0.5)
+    q = np.where(flip, 1 - p, p)
+    u = np.where(flip, 1 - u, u)
+    mean = n * q
+    with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
+        odds = np.where(binomial, q / (1 - q), 0.0)
+        pmf = np.where(binomial, np.exp(n * np.log1p(-np.minimum(q, 1 - 1e-16))), np.exp(-mean))
+    # pmf(k) / pmf(k - 1) = top / k - odds: binomial (n + 1) q/(1-q) / k - q/(1-q); Poisson mean / k
+    top = np.where(binomial, (n + 1) * odds, mean)
+    k = _accumulate(u, pmf, top, odds)
+    return np.where(flip, n - k, k)
+
+
+def _accumulate(u, pmf, top, odds) -> np.ndarray:
+    """Count the k at which the running CDF is still below u (see _small_count_quantile):
+    whole arrays while most values are still searching, then only the rest."""
+    k = np.zeros(len(u))
+    cdf = pmf.copy()
+    searching = cdf < u
+    step = 0
+    while searching.mean() > 0.25:
+        step += 1
+        k += searching
+        with np.errstate(over="ignore", invalid="ignore"):  # finished values run on
+            pmf *= top / step - odds
+            cdf += pmf
+        searching &= (cdf < u) & (pmf > 0)
+    rest = np.flatnonzero(searching)
+    pmf, cdf, top, odds, u = pmf[rest], cdf[rest], top[rest], odds[rest], u[rest]
+    while len(rest) and step < 1000:
+        step += 1
+        k[rest] += 1
+        pmf *= top / step - odds
+        cdf += pmf
+        going = (cdf < u) & (pmf > 0)
+        if not going.all():
+            rest, pmf, cdf, top, odds, u = (a[going] for a in (rest, pmf, cdf, top, odds, u))
+    return k

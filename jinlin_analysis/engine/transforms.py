@@ -33,30 +33,58 @@ def _col(a: np.ndarray, ndim: int) -> np.ndarray:
 
 
 def to_z(y: np.ndarray, lower: np.ndarray, upper: np.ndarray, eps: np.ndarray) -> np.ndarray:
-    """Values (series x years) to the modelling scale."""
+    """Values (series x ...) to the modelling scale."""
     y = np.asarray(y, dtype=float)
-    lo, hi, ep = (_col(a, y.ndim) for a in (lower, upper, eps))
-    kind = _col(transform_kind(np.ravel(lower), np.ravel(upper)), y.ndim)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        width = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-        p = np.clip((y - lo) / width, ep / width, 1 - ep / width)
-        logit = np.log(p) - np.log1p(-p)
-        log_lo = np.log(np.maximum(y - lo, ep))
-        log_hi = -np.log(np.maximum(hi - y, ep))
-    return np.select([kind == LOGIT, kind == LOG, kind == LOG_UPPER], [logit, log_lo, log_hi], y)
+    out = np.empty_like(y)
+    for kind, rows in _by_kind(lower, upper):
+        lo, hi, ep = (_col(np.asarray(a, dtype=float)[rows], y.ndim) for a in (lower, upper, eps))
+        v = y[rows]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            if kind == LOGIT:
+                p = np.clip((v - lo) / (hi - lo), ep / (hi - lo), 1 - ep / (hi - lo))
+                out[rows] = np.log(p) - np.log1p(-p)
+            elif kind == LOG:
+                out[rows] = np.log(np.maximum(v - lo, ep))
+            elif kind == LOG_UPPER:
+                out[rows] = -np.log(np.maximum(hi - v, ep))
+            else:
+                out[rows] = v
+    return out
 
 
-def from_z(z: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
-    """Inverse of `to_z` (without the nudge away from the bounds)."""
+def from_z(
+    z: np.ndarray, lower: np.ndarray, upper: np.ndarray, eps: np.ndarray | None = None
+) -> np.ndarray:
+    """Inverse of `to_z`. With `eps`, values within eps of a bound are the bound itself:
+    `to_z` moved the bound in by eps, so this maps it (and anything beyond) back; an
+    interval for a series sitting at 100% then reaches 100%."""
     z = np.asarray(z, dtype=float)
-    lo, hi = (_col(a, z.ndim) for a in (lower, upper))
-    kind = _col(transform_kind(np.ravel(lower), np.ravel(upper)), z.ndim)
-    with np.errstate(invalid="ignore", over="ignore"):
-        width = np.where(np.isfinite(hi - lo), hi - lo, 1.0)
-        logit = lo + width / (1 + np.exp(-z))
-        log_lo = lo + np.exp(z)
-        log_hi = hi - np.exp(-z)
-    return np.select([kind == LOGIT, kind == LOG, kind == LOG_UPPER], [logit, log_lo, log_hi], z)
+    out = np.empty_like(z)
+    for kind, rows in _by_kind(lower, upper):
+        lo, hi = (_col(np.asarray(a, dtype=float)[rows], z.ndim) for a in (lower, upper))
+        v = z[rows]
+        with np.errstate(invalid="ignore", over="ignore"):
+            if kind == LOGIT:
+                v = lo + (hi - lo) / (1 + np.exp(-v))
+            elif kind == LOG:
+                v = lo + np.exp(v)
+            elif kind == LOG_UPPER:
+                v = hi - np.exp(-v)
+            if eps is not None and kind != IDENTITY:
+                ep = _col(np.asarray(eps, dtype=float)[rows], z.ndim) * (1 + 1e-9)
+                v = np.where(v >= hi - ep, hi, v)
+                v = np.where(v <= lo + ep, lo, v)
+        out[rows] = v
+    return out
+
+
+def _by_kind(lower: np.ndarray, upper: np.ndarray):
+    """(kind, rows) for each transform kind present; rows is a slice when all share one."""
+    kind = transform_kind(np.ravel(lower), np.ravel(upper))
+    present = np.unique(kind)
+    if len(present) == 1:
+        return [(int(present[0]), slice(None))]
+    return [(int(k), kind == k) for k in present]
 
 
 def reporting_decimals(values: np.ndarray, max_decimals: int = 3) -> int:

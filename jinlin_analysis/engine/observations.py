@@ -15,11 +15,11 @@ import pandas as pd
 from jinlin_analysis.engine.forecast import SeriesArrays
 from jinlin_analysis.engine.transforms import reporting_decimals
 from jinlin_analysis.errors import JinlinError
+from jinlin_analysis.observations import COLUMNS, REQUIRED, SERIES_KEY, TOTAL
 from jinlin_analysis.plan import Plan
 
-KEYS = ["indicator_id", "region", "sex", "residence"]
-TOTAL = "合计"
-OPTIONAL = ["value", "numerator", "denominator", "sex", "residence", "status", "source", "note"]
+KEYS = list(SERIES_KEY)
+OPTIONAL = [column for column in COLUMNS if column not in REQUIRED]
 
 
 class ObservationError(JinlinError, ValueError):
@@ -28,7 +28,7 @@ class ObservationError(JinlinError, ValueError):
 
 def normalise(observations: pd.DataFrame) -> pd.DataFrame:
     """Required columns checked, optional ones added, types fixed, 合计 filled in."""
-    missing = [c for c in ("indicator_id", "region", "year") if c not in observations.columns]
+    missing = [c for c in REQUIRED if c not in observations.columns]
     if missing:
         raise ObservationError(
             f"observations lack the column(s) {', '.join(missing)}; "

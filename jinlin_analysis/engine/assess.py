@@ -62,6 +62,7 @@ COLUMNS = [
     "lower_95",
     "upper_95",
     "p_attain",
+    "met_so_far",
     "status",
     "volatile",
     "volatility_note",
@@ -509,7 +510,7 @@ def _series_rows(run: _Run, calibration: Calibration) -> pd.DataFrame:
     out["opensdg_ratio"], out["opensdg_category"] = osdg_ratio, osdg_cat
     out["milestone_status"] = None
     out["reason"] = reason
-    out["_met_now"] = run.met_now
+    out["met_so_far"] = run.met_now
     return out
 
 
@@ -622,7 +623,7 @@ def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> 
     headline = (rows["sex"] == TOTAL) & (rows["residence"] == TOTAL)
     towns = rows[rows["indicator_id"].isin(each_town) & headline & (rows["region"] != region)]
     if towns.empty:
-        return rows.drop(columns="_met_now")
+        return rows
     towns = towns.assign(_final=towns["last_year"] >= towns["target_year"])
     towns = towns.sort_values("p_attain", kind="stable")
     grouped = towns.groupby("indicator_id", sort=False)
@@ -630,7 +631,7 @@ def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> 
         {
             "p_all": grouped["p_attain"].prod(),
             "complete": grouped["p_attain"].count() == grouped.size(),
-            "all_now": grouped["_met_now"].all(),
+            "all_now": grouped["met_so_far"].all(),
             "final": grouped["_final"].all(),
             "n_towns": grouped.size(),
             "weakest": grouped["region"].first(),
@@ -678,7 +679,10 @@ def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> 
         "）",
     )
     why = np.where(known, _text(why, detail), np.asarray(why, dtype=_TEXT)).astype(object)
-    joint = pd.DataFrame({"p_attain": p_all, "status": status, "reason": why}, index=summary.index)
+    joint = pd.DataFrame(
+        {"p_attain": p_all, "met_so_far": all_now, "status": status, "reason": why},
+        index=summary.index,
+    )
     district = rows["indicator_id"].isin(summary.index) & headline & (rows["region"] == region)
     ids = rows.loc[district, "indicator_id"]
     for column in joint.columns:
@@ -704,7 +708,7 @@ def _add_each_town(rows: pd.DataFrame, plan: Plan, calibration: Calibration) -> 
         extra[["unsd_category", "opensdg_category"]] = "not_applicable"
         extra["volatility_note"] = "见各镇"
         rows = pd.concat([rows, extra], ignore_index=True)
-    return rows.drop(columns="_met_now")
+    return rows
 
 
 def _milestone_rows(plan: Plan, frame: pd.DataFrame, as_of: int, target_year: int) -> pd.DataFrame:
@@ -732,6 +736,7 @@ def _milestone_rows(plan: Plan, frame: pd.DataFrame, as_of: int, target_year: in
                 "target_type": "milestone",
                 "target_year": target_year,
                 "milestone_status": None if r is None else r.status,
+                "met_so_far": r is not None and r.status == "已完成",
                 "status": "insufficient_data"
                 if r is None
                 else status_map.get(r.status, "insufficient_data"),

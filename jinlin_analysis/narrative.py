@@ -13,7 +13,7 @@ from collections.abc import Mapping
 import pandas as pd
 
 from jinlin_analysis.plan import Indicator, Plan, TargetType
-from jinlin_analysis.wording import STATUS_LABELS, describe_target
+from jinlin_analysis.wording import STATUS_LABELS, describe_target, unit_after_number
 
 STATUS_ORDER = tuple(STATUS_LABELS)
 
@@ -29,7 +29,7 @@ def number(value: float, digits: int = 2) -> str:
 
 
 def with_unit(value: float, indicator: Indicator) -> str:
-    return f"{number(value)}{indicator.unit or ''}"
+    return f"{number(value)}{unit_after_number(indicator.unit)}"
 
 
 def difference(value: float, indicator: Indicator) -> str:
@@ -162,14 +162,19 @@ def status_counts(assessment: pd.DataFrame) -> pd.Series:
 
 def domain_summary(domain_name: str, assessment: pd.DataFrame) -> str:
     """'儿童与健康领域共有37项量化目标：已实现12项，……' for one domain's headline rows."""
+    return targets_summary(f"{domain_name}领域", assessment)
+
+
+def targets_summary(subject: str, assessment: pd.DataFrame) -> str:
+    """'<subject>共有37项量化目标：已达标12项，……' for headline rows."""
     counts = status_counts(assessment)
     total = int(counts.sum())
     if total == 0:
-        return f"{domain_name}领域的目标均为定性目标。"
+        return f"{subject}的目标均为定性目标。"
     listed = "，".join(
         f"{STATUS_LABELS[status]}{int(n)}项" for status, n in counts.items() if n > 0
     )
-    return f"{domain_name}领域共有{total}项量化目标：{listed}。"
+    return f"{subject}共有{total}项量化目标：{listed}。"
 
 
 def _missing(value: object) -> bool:

@@ -36,9 +36,15 @@ STATUS_LABELS: dict[str, str] = {
 }
 
 
+def unit_after_number(unit: str | None) -> str:
+    """How a unit is written after a figure: '1/10万' -> '/10万' (2.1/10万, not 2.11/10万)."""
+    unit = unit or ""
+    return unit[1:] if unit.startswith("1/") else unit
+
+
 def format_value(value: float, unit: str | None) -> str:
-    """3.5 and '‰' -> '3.5‰'; 1 and '所' -> '1所'; no trailing zeros."""
-    return f"{value:g}{unit or ''}"
+    """3.5 and '‰' -> '3.5‰'; 1 and '所' -> '1所'; 15 and '1/10万' -> '15/10万'."""
+    return f"{value:g}{unit_after_number(unit)}"
 
 
 def describe_target(indicator: Indicator) -> str:

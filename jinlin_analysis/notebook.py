@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
+
+import pandas as pd
 
 from jinlin_analysis import charts, display
 from jinlin_analysis.database import MonitoringDatabase, load_database
+from jinlin_analysis.engine import assess, forecast_table
 from jinlin_analysis.paths import PROCESSED_DIR
 from jinlin_analysis.plan import Plan, load_plan
 
@@ -33,6 +37,27 @@ class Page:
     @property
     def simulated(self) -> bool:
         return bool(self.data_label)
+
+    @cached_property
+    def assessment(self) -> pd.DataFrame:
+        """The engine's assessment of every target and series as of the report year."""
+        return assess(self.plan, self.database.observations, as_of=self.year)
+
+    @cached_property
+    def forecasts(self) -> pd.DataFrame:
+        """History, fitted trend and forecast fan of every series, for the charts."""
+        return forecast_table(self.plan, self.database.observations, as_of=self.year)
+
+    def assessments_since(self, first_year: int) -> dict[int, pd.DataFrame]:
+        """The assessment as it would have read in each year from `first_year` to the report
+        year (each uses only the data up to its own year): how warnings moved over time."""
+        observations = self.database.observations
+        return {
+            year: self.assessment
+            if year == self.year
+            else assess(self.plan, observations, as_of=year)
+            for year in range(first_year, self.year + 1)
+        }
 
 
 def setup(

@@ -348,3 +348,103 @@ def _status_color() -> alt.Color:
         scale=alt.Scale(domain=list(STATUS_LABELS.values()), range=list(STATUS_COLORS.values())),
         legend=alt.Legend(orient="bottom", direction="horizontal"),
     )
+
+
+MODEL_LABELS = {
+    "drift": "带漂移随机游走",
+    "damped": "阻尼趋势指数平滑",
+    "escap": "时间加权线性趋势（ESCAP）",
+    "theta": "Theta法",
+    "combination": "等权组合（默认）",
+}
+
+
+def models_chart(
+    history: pd.DataFrame,
+    models: pd.DataFrame,
+    *,
+    title: str,
+    unit: str | None = None,
+    width: int = 560,
+    height: int = 260,
+) -> alt.TopLevelMixin:
+    """Each pool model's forecast beside the history (the deep-dive notebook).
+
+    `history`: year, value. `models`: year, model (a MODEL_LABELS code), forecast, as
+    `engine.model_forecasts` returns it. Each model's line starts from the last value.
+    """
+    _require(history, ("year", "value"), "models_chart")
+    _require(models, ("year", "model", "forecast"), "models_chart")
+    last = history.dropna(subset=["value"]).iloc[-1]
+    start = pd.DataFrame(
+        {"year": int(last["year"]), "model": models["model"].unique(), "forecast": last["value"]}
+    )
+    lines = pd.concat([start, models], ignore_index=True)
+    lines["label"] = lines["model"].map(MODEL_LABELS).fillna(lines["model"])
+    suffix = f"（{unit}）" if unit else ""
+    x = alt.X("year:Q", title=None, axis=_YEAR_AXIS, scale=alt.Scale(zero=False))
+    observed = (
+        alt.Chart(history.dropna(subset=["value"]))
+        .mark_line(point=True, color=HISTORY_COLOR)
+        .encode(
+            x=x,
+            y=alt.Y("value:Q", title=f"{title}{suffix}", scale=alt.Scale(zero=False)),
+            tooltip=[alt.Tooltip("year:Q", title="年份"), alt.Tooltip("value:Q", title="观测值")],
+        )
+    )
+    forecasts = (
+        alt.Chart(lines)
+        .mark_line(strokeDash=[5, 3], point={"filled": False, "size": 24})
+        .encode(
+            x=x,
+            y=alt.Y("forecast:Q"),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=list(MODEL_LABELS.values()),
+                legend=alt.Legend(orient="bottom", columns=3),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="模型"),
+                alt.Tooltip("year:Q", title="年份"),
+                alt.Tooltip("forecast:Q", title="预测值", format=".2f"),
+            ],
+        )
+    )
+    return alt.layer(observed, forecasts).properties(title=title, width=width, height=height)
+
+
+def errors_chart(
+    errors: pd.DataFrame, *, title: str, unit: str | None = None, width: int = 520
+) -> alt.TopLevelMixin:
+    """Past forecast errors (forecast - actual) by horizon, one colour per model.
+
+    `errors`: horizon, model, error (and origin, year for the tooltip), as
+    `engine.series_backtest` returns it.
+    """
+    _require(errors, ("horizon", "model", "error"), "errors_chart")
+    data = errors.assign(label=errors["model"].map(MODEL_LABELS).fillna(errors["model"]))
+    suffix = f"（{unit}）" if unit else ""
+    points = (
+        alt.Chart(data)
+        .mark_circle(size=36, opacity=0.7)
+        .encode(
+            x=alt.X("horizon:O", title="预测步长（年）", axis=alt.Axis(labelAngle=0)),
+            xOffset=alt.XOffset("label:N", sort=list(MODEL_LABELS.values())),
+            y=alt.Y("error:Q", title=f"预测误差{suffix}"),
+            color=alt.Color(
+                "label:N",
+                title=None,
+                sort=list(MODEL_LABELS.values()),
+                legend=alt.Legend(orient="bottom", columns=3),
+            ),
+            tooltip=[
+                alt.Tooltip("label:N", title="模型"),
+                alt.Tooltip("origin:Q", title="预测起点"),
+                alt.Tooltip("year:Q", title="年份"),
+                alt.Tooltip("error:Q", title="误差", format=".2f"),
+            ],
+        )
+    )
+    zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#888").encode(y="y:Q")
+    return alt.layer(points, zero).properties(title=title, width=width, height=240)

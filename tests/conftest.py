@@ -41,6 +41,28 @@ def report_dir(tmp_path_factory, demo_database) -> Path:
 
 
 @pytest.fixture(scope="session")
+def report_2023(tmp_path_factory, demo_database) -> tuple[Path, Path]:
+    """The mid-term (2023) report from the demo data, and from the same data without 2024."""
+    import shutil
+
+    from jinlin_analysis.database import OBSERVATIONS, load_database, write_table
+    from jinlin_analysis.report import build_report
+
+    truncated = tmp_path_factory.mktemp("demo-until-2023") / "processed"
+    shutil.copytree(demo_database, truncated)
+    observations = load_database(truncated).observations
+    write_table(truncated, OBSERVATIONS, observations[observations["year"] <= 2023])
+    folders = []
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SOURCE_DATE_EPOCH", "1767225600")  # both builds say the same time
+        for db in (demo_database, truncated):
+            out = tmp_path_factory.mktemp("outputs-2023")
+            build_report(2023, out_root=out, data_dir=db)
+            folders.append(out / "2023")
+    return folders[0], folders[1]
+
+
+@pytest.fixture(scope="session")
 def submissions_page(tmp_path_factory, demo_database) -> Path:
     """A page that shows department-submitted text holding markup (tests/fixtures/notebooks)."""
     from jinlin_analysis.report import build_report

@@ -55,9 +55,40 @@ def test_notebook_shows_text_only_through_the_escaping_helpers(path):
 
 
 # Notebooks for analysts only (e.g. a one-indicator deep dive) go here, not in the report.
-NOT_IN_REPORT: set[str] = set()
+NOT_IN_REPORT: set[str] = {"indicator.ipynb"}
 
 
 def test_every_notebook_is_a_page_of_the_report_or_listed_as_analyst_only():
     declared = {spec.notebook for spec in PAGES}
     assert {p.name for p in NOTEBOOKS} == declared | NOT_IN_REPORT
+
+
+def test_indicator_deep_dive_runs_for_a_town_and_exports_as_a_safe_page(
+    tmp_path, demo_database, monkeypatch
+):
+    from jinlin_analysis.fonts import visible_text
+    from jinlin_analysis.report.export import export_page
+    from jinlin_analysis.report.pages import PageInfo
+
+    monkeypatch.setenv("JINLIN_CHARTS", "static")
+    executed = tmp_path / "indicator.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "indicator.ipynb"),
+        str(executed),
+        parameters={
+            "year": 2024,
+            "data_dir": str(demo_database),
+            "indicator_id": "immunisation_coverage",
+            "region": "丙镇",
+        },
+        kernel_name="jinlin",
+        progress_bar=False,
+    )
+    page = export_page(
+        executed, "indicator", PageInfo("单指标分析", "测试", "示例数据（模拟）", "")
+    )
+    text = visible_text(page.html)
+    assert "适龄儿童免疫规划疫苗接种率（丙镇）" in text
+    for heading in ("模型池中各模型的预测", "本系列的历史预测误差", "与官方确定性方法的比较"):
+        assert heading in text
+    assert page.html.count("<svg") == 3  # fan, models, past errors

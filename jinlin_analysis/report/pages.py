@@ -47,6 +47,7 @@ PAGES: tuple[PageSpec, ...] = (
         section="分领域趋势预测",
         for_each="domain",
     ),
+    PageSpec("towns.ipynb", slug="towns", title="分镇与城乡差距", section="分镇与城乡差距"),
     PageSpec(
         "evaluation.ipynb",
         slug="evaluation",

@@ -1,8 +1,7 @@
 """The report's tables as files: one CSV each and one Excel workbook with a sheet each.
 
 Evaluators re-use the numbers in their own spreadsheets, so the tables behind the pages ship
-with the report. Which tables: the declarative list TABLES. Today it holds the plan's target
-catalog; the engine's assessment joins it at merge (see the TODO below).
+with the report. Which tables: the declarative list TABLES.
 """
 
 from __future__ import annotations
@@ -16,6 +15,8 @@ from pathlib import Path
 
 import pandas as pd
 
+from jinlin_analysis.database import load_database
+from jinlin_analysis.engine import assess
 from jinlin_analysis.report.pages import ReportContext
 
 TABLES_FOLDER = "tables"
@@ -36,10 +37,15 @@ def plan_targets(context: ReportContext) -> pd.DataFrame:
     return context.plan.catalog()
 
 
+def assessment(context: ReportContext) -> pd.DataFrame:
+    """Every target and series as of the report year, as `jinlin assess` writes it."""
+    observations = load_database(context.data_dir).observations
+    return assess(context.plan, observations, as_of=context.year)
+
+
 TABLES: tuple[ReportTable, ...] = (
     ReportTable("targets", "规划目标一览", plan_targets, from_data=False),
-    # TODO(merge, issue 4): ReportTable("assessment", "指标评估结果（状态、达标概率、预测）",
-    #     lambda c: assess(c.plan, load_observations(c.data_dir), as_of=c.year)),
+    ReportTable("assessment", "指标评估结果（状态、达标概率、预测区间）", assessment),
 )
 
 

@@ -104,7 +104,7 @@ def test_overview_draws_its_charts_and_chinese_with_the_shipped_font(browser, re
     labels = browser.execute_script(
         "return [...document.querySelectorAll('.jinlin-chart svg text')].map(t => t.textContent)"
     )
-    assert "儿童与健康" in labels and "各领域规划目标数" in labels
+    assert "儿童与健康" in labels and "各领域量化目标的进展状态" in labels
     body = browser.execute_script("return document.body.innerText")
     assert "2024年度监测报告：总览与预警" in body and "示例数据（模拟）" in body
     for selector in ("h1", ".jinlin-banner", ".jinlin-chart svg text", "table.jinlin-table td"):

@@ -83,7 +83,7 @@ def test_mid_term_year_adds_the_evaluation_page(tmp_path, demo_database):
     built = build_report(2023, out_root=tmp_path, data_dir=demo_database, pages=evaluation)
     page = visible_text((built.index.parent / "evaluation.html").read_text(encoding="utf-8"))
     assert "2023年中期评估" in page
-    assert "可量化目标（58项）" in page and "定性目标（77项）" in page
+    assert "对规划58项量化目标和77项定性目标的实现情况进行中期评估" in page
     index = built.index.read_text(encoding="utf-8")
     assert 'href="evaluation.html"' in index and "2023年中期评估" in index
 

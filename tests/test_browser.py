@@ -119,8 +119,19 @@ def test_every_page_loads_offline_and_shows_chinese(browser, report_dir):
         body = browser.execute_script("return document.body.innerText")
         assert "示例数据（模拟）" in body, page.name
         assert browser.execute_script(f"return /{CJK}/.test(document.title)"), page.name
-        errors = [e for e in browser.get_log("browser") if e["level"] == "SEVERE"]
+        errors = [e for e in browser.get_log("browser") if _real_error(e, report_dir)]
         assert errors == [], (page.name, errors)
+
+
+def _real_error(entry: dict, report_dir) -> bool:
+    """SEVERE console entries, except Chromium's note that one report page (a file: URL)
+    may not load another: it logs this now and then when the test moves between pages,
+    and the performance log above already proves that no page requested anything."""
+    if entry["level"] != "SEVERE":
+        return False
+    message = entry["message"]
+    own_pages = message.startswith(report_dir.as_uri())
+    return not (own_pages and "'file:' URLs are treated as unique security origins" in message)
 
 
 def test_submitted_markup_shows_as_text_and_runs_nothing(browser, submissions_page):

@@ -3,12 +3,14 @@
 import numpy as np
 import pandas as pd
 import pytest
-from engine_helpers import plan
+from engine_helpers import plan, series
 from scipy import stats
 
 from jinlin_analysis.engine import assess
 from jinlin_analysis.engine.calibration import path_scores
-from jinlin_analysis.engine.noise import draw_observed
+from jinlin_analysis.engine.forecast import gross_ratio_counts
+from jinlin_analysis.engine.noise import draw_observed, sampling_variance
+from jinlin_analysis.engine.transforms import LOG
 from jinlin_analysis.engine.volatility import volatility
 
 
@@ -125,3 +127,86 @@ def test_simulated_counts_follow_the_binomial_or_poisson_law(births, rate, per, 
     ks = np.arange(counts.min(), counts.max() + 1)
     empirical = (counts[:, None] <= ks[None, :]).mean(axis=0)
     assert np.abs(empirical - law.cdf(ks)).max() < 0.002
+
+
+def _reported_counts(rate: float, n: int, gross: bool) -> np.ndarray:
+    """Counts reported on 16,384 quasi-random paths at a fixed rate (in %) out of n."""
+    scores = path_scores(1 << 14, 1, seed=3)
+    values = draw_observed(
+        np.full((1, len(scores), 1), rate),
+        np.array([float(n)]),
+        np.array([100.0]),
+        np.array([False]),
+        scores,
+        np.array([gross]),
+    )[0, :, 0]
+    return np.round(values * n / 100)
+
+
+def test_gross_ratio_near_100_has_binomial_shortfall_noise():
+    """义务教育巩固率 374/377: sd of half a point (sqrt(n p (1 - p)) = 1.7 children), so the
+    80% interval of the reported value is about ±0.6 points, not Poisson's ±6.6."""
+    counts = _reported_counts(374 / 377 * 100, 377, gross=True)
+    lower, upper = np.quantile(counts / 377 * 100, [0.1, 0.9])
+    assert 0.3 < (upper - lower) / 2 < 1.0
+    law = stats.binom(377, 374 / 377)
+    ks = np.arange(counts.min(), counts.max() + 1)
+    empirical = (counts[:, None] <= ks[None, :]).mean(axis=0)
+    assert np.abs(empirical - law.cdf(ks)).max() < 0.002
+
+
+def test_gross_ratio_above_100_has_poisson_excess_noise():
+    """毛入学率 106%: 100 children of the age group plus Poisson(6) from outside."""
+    counts = _reported_counts(106.0, 100, gross=True)
+    assert counts.min() >= 100
+    law = stats.poisson(6)
+    ks = np.arange(counts.min(), counts.max() + 1)
+    empirical = (counts[:, None] <= ks[None, :]).mean(axis=0)
+    assert np.abs(empirical - law.cdf(ks - 100)).max() < 0.002
+    assert counts.std() == pytest.approx(np.sqrt(6), rel=0.05)
+
+
+def test_a_rate_that_is_not_a_gross_ratio_is_drawn_as_before():
+    """Per-1,000 counts stay Poisson: gross=False draws exactly what no flag draws."""
+    scores = path_scores(1 << 10, 2, seed=5)
+    rate = np.full((2, len(scores), 2), 3.0)
+    args = (rate, np.array([5000.0, 40.0]), np.array([1000.0, 1000.0]), np.array([False, True]))
+    plain = draw_observed(*args, scores)
+    flagged = draw_observed(*args, scores, np.array([False, False]))
+    np.testing.assert_array_equal(plain, flagged)
+
+
+def test_gross_ratios_are_percentages_without_upper_bound():
+    nan = np.nan
+    lower = np.array([0.0, 0.0, 0.0, 0.0, 0.0])
+    upper = np.array([nan, nan, 100.0, 1000.0, nan])
+    per = np.array([100.0, 1000.0, 100.0, 1000.0, nan])
+    assert gross_ratio_counts(lower, upper, per).tolist() == [True, False, False, False, False]
+
+
+def test_gross_ratio_sampling_variance_is_binomial_below_and_poisson_above():
+    """Modelling-scale (log) variance of one year: (1 - p) / (n p) for 374/377, where the
+    Poisson law gave 1 / (n p); above 100% the excess n (p - 1) over the squared count."""
+    numerator = np.array([[374.0], [106.0], [374.0]])
+    denominator = np.array([[377.0], [100.0], [377.0]])
+    kind = np.full(3, LOG, dtype=np.int8)
+    per = np.full(3, 100.0)
+    var = sampling_variance(numerator, denominator, kind, per, gross=np.array([True, True, False]))
+    n = denominator[:, 0] + 1  # with the half count of noise.count_value
+    p = (numerator[:, 0] + 0.5) / (n + 1)
+    assert var[0, 0] == pytest.approx((1 - p[0]) / (n[0] * p[0]))
+    assert var[1, 0] == pytest.approx((0.5 + n[1] * (p[1] - 1)) / (n[1] * p[1]) ** 2)
+    assert var[2, 0] == pytest.approx(1 / (n[2] * p[2]))
+    assert var[0, 0] < var[2, 0] / 50
+
+
+def test_gross_ratio_interval_in_assess_is_not_poisson_wide():
+    """A gross ratio with counts 374/377 every year: the 80% interval for the reported
+    2025 value spans a few points (mostly the trend's calibrated error), where Poisson
+    noise made it over 20."""
+    obs = series(
+        "reach_hold", dict.fromkeys(range(2015, 2025), 99.2), numerator=374, denominator=377
+    )
+    row = assess(plan(), obs, as_of=2024).query("indicator_id == 'reach_hold'").iloc[0]
+    assert row["lower_80"] < 99.2 < row["upper_80"]
+    assert row["upper_80"] - row["lower_80"] < 5

@@ -24,7 +24,12 @@ from numpy.dtypes import StringDType
 
 from jinlin_analysis.engine import comparators, noise, targets, volatility
 from jinlin_analysis.engine.calibration import Calibration, path_scores
-from jinlin_analysis.engine.forecast import PointForecasts, binomial_counts, point_forecasts
+from jinlin_analysis.engine.forecast import (
+    PointForecasts,
+    binomial_counts,
+    gross_ratio_counts,
+    point_forecasts,
+)
 from jinlin_analysis.engine.observations import TOTAL, Dense, dense_series, normalise
 from jinlin_analysis.engine.parallel import run_blocks
 from jinlin_analysis.engine.transforms import from_z, to_z
@@ -417,9 +422,14 @@ def _reported(run: _Run, rows: np.ndarray, z: np.ndarray, scores: np.ndarray) ->
     drawn = fc.has_counts[rows] & np.isfinite(fc.last_denominator[rows])
     if drawn.any():
         sub = rows[drawn]
-        binomial = binomial_counts(a.lower[sub], a.upper[sub], a.per[sub])
+        lower, upper, per = a.lower[sub], a.upper[sub], a.per[sub]
         values[drawn] = noise.draw_observed(
-            values[drawn], fc.last_denominator[sub], a.per[sub], binomial, scores
+            values[drawn],
+            fc.last_denominator[sub],
+            per,
+            binomial_counts(lower, upper, per),
+            scores,
+            gross_ratio_counts(lower, upper, per),
         )
     return values
 

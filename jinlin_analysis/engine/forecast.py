@@ -79,7 +79,8 @@ def point_forecasts(
         num = np.where(counted, data.numerator, 0.0)
         den = np.where(counted, data.denominator, 1.0)
         z_counts = to_z(noise.count_value(num, den, data.per), data.lower, data.upper, data.eps)
-        var_counts = noise.sampling_variance(num, den, kind, data.per, pooled=counted)
+        gross = gross_ratio_counts(data.lower, data.upper, data.per)
+        var_counts = noise.sampling_variance(num, den, kind, data.per, counted, gross)
         rows = has_counts[:, None] & counted
         z = np.where(rows, z_counts, z)
         # a year with a value but no counts gets the series' typical sampling variance
@@ -195,3 +196,14 @@ def binomial_counts(lower: np.ndarray, upper: np.ndarray, per: np.ndarray) -> np
     kind = transform_kind(lower, upper)
     with np.errstate(invalid="ignore"):
         return (kind == LOGIT) & np.isclose(upper - lower, per) & (lower == 0)
+
+
+def gross_ratio_counts(lower: np.ndarray, upper: np.ndarray, per: np.ndarray) -> np.ndarray:
+    """Whether a rate is a gross ratio: a percentage with no upper bound (毛入学率, 巩固率).
+
+    Its numerator is nearly all of the denominator and may exceed it (children from
+    outside the catchment), so it is neither binomial nor a Poisson count (see
+    noise.gross_count_variance). Rates per 1,000 with no upper bound (doctors, beds)
+    stay Poisson."""
+    with np.errstate(invalid="ignore"):
+        return (lower == 0) & ~np.isfinite(upper) & np.isclose(per, 100)

@@ -2,7 +2,8 @@
 
 A district with ~300 births a year sees 0-3 neonatal deaths: the observed rate jumps by
 chance far more than the underlying risk moves. Where numerator and denominator are known
-we (1) give each year its sampling variance on the modelling scale (binomial or Poisson),
+we (1) give each year its sampling variance on the modelling scale (binomial, Poisson, or for
+gross ratios a binomial shortfall below 100% plus a Poisson excess above),
 (2) estimate the underlying signal with a Whittaker smoother whose penalty is the signal's
 own year-to-year variability (second differences, measured on the international panel),
 so a year is pulled towards the trend exactly as much as its counts are uninformative, and
@@ -32,12 +33,14 @@ def sampling_variance(
     kind: np.ndarray,
     per: np.ndarray,
     pooled: np.ndarray | None = None,
+    gross: np.ndarray | None = None,
 ) -> np.ndarray:
     """Variance of the transformed observed rate due to counting alone (series x years).
 
     Uses each year's denominator with the series' POOLED rate (all counted years), not the
     year's own count: weighting years by their own counts would give chance highs more
-    weight than chance lows and bias small-count rates upwards.
+    weight than chance lows and bias small-count rates upwards. `gross` (n,) marks gross
+    ratios, whose count varies by `gross_count_variance` rather than as a Poisson count.
     """
     mask = np.ones_like(numerator, dtype=bool) if pooled is None else pooled
     n = denominator + 1.0
@@ -46,11 +49,25 @@ def sampling_variance(
     k = kind[:, None]
     logit_var = 1 / x + 1 / np.maximum(n - x, 0.5)
     log_var = 1 / x
+    if gross is not None and gross.any():
+        log_var = np.where(gross[:, None], gross_count_variance(x, n) / x**2, log_var)
     upper_var = 1 / np.maximum(n - x, 0.5)
     value_var = x * (per[:, None] / n) ** 2
     return np.select(
         [k == LOGIT, k == LOG, k == LOG_UPPER], [logit_var, log_var, upper_var], value_var
     )
+
+
+def gross_count_variance(expected: np.ndarray, n: np.ndarray) -> np.ndarray:
+    """Variance of a gross ratio's numerator with `expected` count out of `n`.
+
+    Below n it is a binomial shortfall (children of the cohort who left or dropped out,
+    n p (1 - p)); above n a Poisson excess (children from outside the catchment or outside
+    the age group, variance = the excess). The shortfall is at least half a child, as for
+    percentages, so that a ratio at exactly 100% keeps a finite weight in the smoother.
+    """
+    inside = np.minimum(expected, n)
+    return inside * np.maximum(n - inside, 0.5) / n + np.maximum(expected - n, 0)
 
 
 def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
@@ -86,13 +103,16 @@ def draw_observed(
     per: np.ndarray,
     binomial: np.ndarray,
     scores: np.ndarray,
+    gross: np.ndarray | None = None,
 ) -> np.ndarray:
     """Reported values for simulated underlying rates (series x paths x horizons).
 
     binomial where the numerator is part of the denominator (percentages, deaths per live
-    birth); Poisson otherwise (per 1,000 children of doctors, beds ...). Each count is the
-    quantile of its distribution at the path's normal score (`scores`: paths x horizons,
-    quasi-random in assess()), so the sampling noise is as accurate as the trend paths:
+    birth); Poisson otherwise (per 1,000 children of doctors, beds ...); `gross` (n,) marks
+    gross ratios (% with no upper bound): binomial shortfall below 100%, the denominator
+    plus a Poisson excess above (see gross_count_variance). Each count is the quantile of
+    its distribution at the path's normal score (`scores`: paths x horizons, quasi-random
+    in assess()), so the sampling noise is as accurate as the trend paths:
     - variance < NORMAL_MIN_VARIANCE: the exact binomial / Poisson quantile (a search
       from 0 up, a few steps for small counts);
     - otherwise the continuity- and skewness-corrected (Cornish-Fisher) normal quantile:
@@ -102,10 +122,31 @@ def draw_observed(
     n = np.maximum(np.round(denominator), 1)[:, None, None]
     p = np.clip(rate / per[:, None, None], 0, None)
     b = np.broadcast_to(np.asarray(binomial, dtype=bool)[:, None, None], rate.shape)
-    p = np.where(b, np.clip(p, 0, 1), p)
+    base = None
+    if gross is not None and np.any(gross):
+        base, p, b = _gross_as_count_law(n, p, b, np.asarray(gross, dtype=bool))
+    z = np.broadcast_to(scores[None], rate.shape)
+    counts = _count_quantile(z, np.broadcast_to(n, rate.shape), np.where(b, np.minimum(p, 1), p), b)
+    if base is not None:
+        counts += base
+    return counts / n * per[:, None, None]
+
+
+def _gross_as_count_law(
+    n: np.ndarray, p: np.ndarray, binomial: np.ndarray, gross: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """A gross ratio's count as (fixed base, rate, binomial?) of the plain laws: below 100%
+    binomial(n, p); above, n + Poisson(n (p - 1)) counted from the base n."""
+    above = gross[:, None, None] & (p > 1)
+    base = np.where(above, n, 0.0)
+    p = np.where(above, p - 1, p)
+    return base, p, binomial | (gross[:, None, None] & ~above)
+
+
+def _count_quantile(z: np.ndarray, n: np.ndarray, p: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Binomial(n, p) (b) or Poisson(n p) count at normal score z, all arrays one shape."""
     mean = n * p
     variance = np.where(b, mean * (1 - p), mean)
-    z = np.broadcast_to(scores[None], rate.shape)
     with np.errstate(invalid="ignore", divide="ignore"):
         sd = np.sqrt(variance)
         skew = np.where(b, 1 - 2 * p, 1.0) / sd
@@ -113,9 +154,8 @@ def draw_observed(
     counts = np.clip(counts, 0, np.where(b, n, np.inf))
     small = variance < NORMAL_MIN_VARIANCE
     if small.any():
-        nb = np.broadcast_to(n, rate.shape)[small]
-        counts[small] = _small_count_quantile(ndtr(z[small]), nb, p[small], b[small])
-    return counts / n * per[:, None, None]
+        counts[small] = _small_count_quantile(ndtr(z[small]), n[small], p[small], b[small])
+    return counts
 
 
 def _small_count_quantile(

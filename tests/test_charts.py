@@ -243,3 +243,27 @@ def test_mode_comes_from_the_environment(monkeypatch):
             charts.mode()
     finally:
         render._state.update(saved)
+
+
+def test_deep_dive_charts_are_valid_vega_lite():
+    history = pd.DataFrame({"year": range(2015, 2025), "value": np.linspace(6.0, 4.0, 10)})
+    models = pd.DataFrame(
+        {
+            "year": [2025] * 5,
+            "model": list(charts.MODEL_LABELS),
+            "forecast": [3.9, 3.8, 3.7, 3.8, 3.8],
+        }
+    )
+    spec = charts.models_chart(history, models, title="婴儿死亡率", unit="‰").to_dict()
+    assert len(spec["layer"]) == 2
+    errors = pd.DataFrame(
+        {
+            "origin": [2018, 2018],
+            "year": [2019, 2020],
+            "horizon": [1, 2],
+            "model": ["drift", "combination"],
+            "error": [0.4, -0.2],
+        }
+    )
+    spec = charts.errors_chart(errors, title="误差", unit="‰").to_dict()
+    assert spec["layer"][0]["mark"]["type"] == "circle"

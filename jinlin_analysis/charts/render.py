@@ -55,6 +55,28 @@ def use(chosen: Mode | None = None, *, data_label: str | None = None) -> None:
         _state["data_label"] = data_label
     alt.theme.enable("jinlin")
     alt.renderers.enable("jinlin")
+    if mode() == "static":
+        _display_without_validation()
+
+
+def _display_without_validation() -> None:
+    """Report kernels: show charts without altair's JSON-schema validation.
+
+    Validation is half of a domain page's run time (37 fan charts: ~5 s of ~10 s). It adds
+    nothing there: vl-convert renders every spec at export and fails the page on an invalid
+    one, and tests/test_charts.py validates every builder's output.
+    """
+    from IPython import get_ipython
+
+    shell = get_ipython()
+    if shell is None:
+        return
+    alt.utils.schemapi.disable_debug_mode()  # no validation of each part as it is built
+    shell.display_formatter.mimebundle_formatter.for_type(alt.TopLevelMixin, _unvalidated)
+
+
+def _unvalidated(chart: alt.TopLevelMixin) -> dict[str, Any]:
+    return _render(chart.to_dict(validate=False, context={"pre_transform": False}))
 
 
 def label_spec(spec: dict[str, Any], data_label: str) -> dict[str, Any]:

@@ -9,16 +9,17 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass
-from functools import cached_property
 from pathlib import Path
 
 import pandas as pd
 
 from jinlin_analysis import charts, display
-from jinlin_analysis.database import MonitoringDatabase, load_database
+from jinlin_analysis.database import OBSERVATIONS, MonitoringDatabase, load_database
 from jinlin_analysis.engine import assess, forecast_table
 from jinlin_analysis.paths import PROCESSED_DIR
 from jinlin_analysis.plan import Plan, load_plan
+
+OBSERVATIONS_FILE = f"{OBSERVATIONS}.parquet"
 
 
 @dataclass(frozen=True)
@@ -38,26 +39,52 @@ class Page:
     def simulated(self) -> bool:
         return bool(self.data_label)
 
-    @cached_property
+    @property
     def assessment(self) -> pd.DataFrame:
         """The engine's assessment of every target and series as of the report year."""
-        return assess(self.plan, self.database.observations, as_of=self.year)
+        return self.assessment_as_of(self.year)
 
-    @cached_property
+    @property
     def forecasts(self) -> pd.DataFrame:
         """History, fitted trend and forecast fan of every series, for the charts."""
-        return forecast_table(self.plan, self.database.observations, as_of=self.year)
+        return _cached(self, "forecasts", self.year)
+
+    def assessment_as_of(self, year: int) -> pd.DataFrame:
+        """The assessment as it would have read in `year` (only data up to `year`)."""
+        return _cached(self, "assessment", year)
 
     def assessments_since(self, first_year: int) -> dict[int, pd.DataFrame]:
-        """The assessment as it would have read in each year from `first_year` to the report
-        year (each uses only the data up to its own year): how warnings moved over time."""
-        observations = self.database.observations
-        return {
-            year: self.assessment
-            if year == self.year
-            else assess(self.plan, observations, as_of=year)
-            for year in range(first_year, self.year + 1)
-        }
+        """The assessment of each year from `first_year` to the report year (each using only
+        the data up to its own year): how warnings moved over time."""
+        return {year: self.assessment_as_of(year) for year in range(first_year, self.year + 1)}
+
+
+# Kept across the pages a report kernel runs one after another (%reset clears the user
+# namespace, not modules): every page needs the same assessment, which takes ~0.5 s.
+_RESULTS: dict[tuple, pd.DataFrame] = {}
+_COMPUTE = {"assessment": assess, "forecasts": forecast_table}
+
+
+def _cached(page: Page, what: str, year: int) -> pd.DataFrame:
+    """`assess`/`forecast_table` of the page's plan and data, computed once per content: the
+    key holds the plan file and the database's observation file with their modification
+    times, so re-ingesting or editing the plan in a live session gives fresh results."""
+    key = (
+        what,
+        year,
+        *_file_key(page.plan.path),
+        *_file_key(page.database.path / OBSERVATIONS_FILE),
+    )
+    if key not in _RESULTS:
+        _RESULTS[key] = _COMPUTE[what](page.plan, page.database.observations, as_of=year)
+    return _RESULTS[key].copy()
+
+
+def _file_key(path: Path | None) -> tuple:
+    if path is None or not path.exists():
+        return (str(path), None, None)
+    stat = path.stat()
+    return (str(path.resolve()), stat.st_mtime_ns, stat.st_size)
 
 
 def setup(

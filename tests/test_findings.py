@@ -157,3 +157,27 @@ def test_a_status_history_uses_only_each_years_data(plan, assessed, observations
         .pipe(lambda t: t[2023] != t[2024])
         .sum()
     )
+
+
+def test_page_results_are_computed_once_per_content(tmp_path, demo_database, plan):
+    import os
+    import shutil
+
+    from jinlin_analysis.database import OBSERVATIONS, write_table
+    from jinlin_analysis.notebook import setup
+
+    db = tmp_path / "processed"
+    shutil.copytree(demo_database, db)
+    page = setup(year=2024, data_dir=db)
+    first = page.assessment
+    first.loc[:, "status"] = "changed by the caller"  # callers get a copy
+    assert (page.assessment["status"] != "changed by the caller").all()
+    observations = page.database.observations
+    write_table(db, OBSERVATIONS, observations[observations["indicator_id"] != "infant_mortality"])
+    os.utime(db / f"{OBSERVATIONS}.parquet", ns=(1, 1))  # a new modification time, surely
+    fresh = setup(year=2024, data_dir=db)
+    assert "infant_mortality" not in set(
+        fresh.assessment.query("target_type != 'milestone' and last_value == last_value")[
+            "indicator_id"
+        ]
+    )

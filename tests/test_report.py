@@ -89,6 +89,8 @@ def test_headline_numbers_reach_the_index(report_dir, plan):
     index = visible_text((report_dir / "index.html").read_text(encoding="utf-8"))
     assert f"{len(plan.measurable)}项" in index and "量化目标" in index
     assert f"另有定性目标{len(plan.milestones)}项" in index
+    health = sum(i.domain == "health" for i in plan.measurable)
+    assert f"儿童与健康：量化目标{health}项" in index  # a page's figures follow its link
 
 
 def test_tables_ship_as_csv_and_xlsx(report_dir, plan):

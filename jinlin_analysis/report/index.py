@@ -32,9 +32,16 @@ def render_index(
     headlines: Sequence[Headline],
     tables: Sequence[WrittenTable],
 ) -> str:
+    """The front page. The first page's headline numbers (the overview) are the report's
+    main figures; every other page's figures follow its link, so each number says which
+    page (domain, towns, evaluation) it belongs to."""
     sections: dict[str, list[PageRun]] = {}
     for run in runs:
         sections.setdefault(run.section, []).append(run)
+    by_page: dict[str, list[Headline]] = {}
+    for headline in headlines:
+        by_page.setdefault(headline.page, []).append(headline)
+    main = by_page.pop(runs[0].slug, []) if runs else []
     environment = Environment(
         loader=FileSystemLoader(str(TEMPLATES_DIR)), autoescape=select_autoescape(default=True)
     )
@@ -44,7 +51,8 @@ def render_index(
         data_label=data_label,
         generated_at=generated_at,
         sections=list(sections.items()),
-        headlines=headlines,
+        headlines=main,
+        page_headlines=by_page,
         tables=tables,
         workbook=f"{TABLES_FOLDER}/{WORKBOOK_NAME}",
         css=report_css(),

@@ -8,7 +8,7 @@ from scipy import stats
 
 from jinlin_analysis.engine import assess
 from jinlin_analysis.engine.calibration import path_scores
-from jinlin_analysis.engine.noise import draw_observed
+from jinlin_analysis.engine.noise import draw_observed, whittaker, whittaker_mean
 from jinlin_analysis.engine.volatility import volatility
 
 
@@ -125,3 +125,17 @@ def test_simulated_counts_follow_the_binomial_or_poisson_law(births, rate, per, 
     ks = np.arange(counts.min(), counts.max() + 1)
     empirical = (counts[:, None] <= ks[None, :]).mean(axis=0)
     assert np.abs(empirical - law.cdf(ks)).max() < 0.002
+
+
+@pytest.mark.parametrize("length", [3, 4, 10, 15])
+def test_banded_smoother_equals_the_full_one(length):
+    """whittaker_mean (banded Cholesky, used in every likelihood step) gives the signal of
+    whittaker (matrix inverse), also with missing years."""
+    rng = np.random.default_rng(length)
+    z = rng.normal(-5, 0.5, (50, length))
+    variance = rng.uniform(0.01, 2, (50, length))
+    if length > 3:
+        z[::4, 1] = np.nan
+        variance[::5, -2] = np.inf
+    full, _cov = whittaker(z, variance, 0.0017)
+    np.testing.assert_allclose(whittaker_mean(z, variance, 0.0017), full, rtol=0, atol=1e-9)

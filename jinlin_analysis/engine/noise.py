@@ -69,6 +69,37 @@ def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray
     return np.einsum("mij,mj->mi", cov, rhs), cov
 
 
+def whittaker_mean(z: np.ndarray, variance: np.ndarray, q: float) -> np.ndarray:
+    """The signal of `whittaker` without its covariance, by a banded Cholesky solve: the
+    system is pentadiagonal, so a loop over the years (vectorised over series) is ~10x
+    faster than inverting every series' matrix, at every step of the likelihood fit."""
+    length = z.shape[1]
+    weight = np.where(np.isfinite(variance) & np.isfinite(z), 1 / variance, 0.0)
+    second = np.diff(np.eye(length), n=2, axis=0)
+    penalty = second.T @ second / q
+    bands = [np.diagonal(penalty, k) for k in range(3)]
+    return _pentadiagonal_solve(bands[0] + weight, bands[1], bands[2], weight * np.nan_to_num(z))
+
+
+def _pentadiagonal_solve(
+    diag: np.ndarray, off1: np.ndarray, off2: np.ndarray, rhs: np.ndarray
+) -> np.ndarray:
+    """Solve A x = rhs per series for symmetric positive definite A with main diagonal
+    `diag` (series x years) and the same first/second off-diagonals for all series."""
+    m, length = diag.shape
+    # bands of the Cholesky factor, two zero columns on either side so every step reads
+    # its neighbours without special cases
+    c0, c1, c2, y, x = (np.zeros((m, length + 4)) for _ in range(5))
+    for i in range(2, length + 2):
+        c2[:, i] = off2[i - 4] / c0[:, i - 2] if i >= 4 else 0.0
+        c1[:, i] = (off1[i - 3] - c2[:, i] * c1[:, i - 1]) / c0[:, i - 1] if i >= 3 else 0.0
+        c0[:, i] = np.sqrt(diag[:, i - 2] - c1[:, i] ** 2 - c2[:, i] ** 2)
+        y[:, i] = (rhs[:, i - 2] - c1[:, i] * y[:, i - 1] - c2[:, i] * y[:, i - 2]) / c0[:, i]
+    for i in range(length + 1, 1, -1):
+        x[:, i] = (y[:, i] - c1[:, i + 1] * x[:, i + 1] - c2[:, i + 2] * x[:, i + 2]) / c0[:, i]
+    return x[:, 2 : length + 2]
+
+
 def extrapolation_variance(cov: np.ndarray, horizons: int) -> np.ndarray:
     """Variance of extending the fitted line from its last two years, h = 1..horizons."""
     h = np.arange(1, horizons + 1)

@@ -5,6 +5,10 @@ year has no value. Rows are grouped by the length of their observed span so that
 model runs on a plain matrix (numpy over all series of a length at once, in chunks that
 fit the CPU cache). Interior gaps are filled by linear interpolation on the modelling
 scale (or by the smoother for count series); a series needs MIN_POINTS observed years.
+
+Series with counts behind their rates get their signal from the counts' binomial/Poisson
+likelihood with the smoother's penalty (noise.pql_whittaker), started from the least-squares
+smooth of the transformed rates; the pool then runs on that signal.
 """
 
 from __future__ import annotations
@@ -72,6 +76,7 @@ def point_forecasts(
     has_counts = np.zeros(n, dtype=bool)
     z = to_z(data.values, data.lower, data.upper, data.eps)
     variance = np.full((n, width), np.nan)
+    counts = None
     if data.numerator is not None and data.denominator is not None and data.per is not None:
         counted = np.isfinite(data.numerator) & np.isfinite(data.denominator)
         counted &= data.denominator > 0
@@ -87,6 +92,7 @@ def point_forecasts(
         typical = np.nanmedian(np.where(rows, var_counts, np.nan)[has_counts], axis=1)
         variance[has_counts] = np.where(rows[has_counts], var_counts[has_counts], typical[:, None])
         observed |= rows
+        counts = _counts(data, num, den, rows)
     n_obs_total = observed.sum(axis=1)
     last_col = np.where(observed.any(axis=1), width - 1 - np.argmax(observed[:, ::-1], axis=1), -1)
     first_col = np.argmax(observed, axis=1)
@@ -132,23 +138,41 @@ def point_forecasts(
             target_h,
             smoothing_q,
             has_counts,
+            counts,
         ),
         blocks,
     )
     return result
 
 
-def _fit_block(result, rows, z, variance, first_col, length, horizons, target_h, q, has_counts):
+def _counts(data: SeriesArrays, num: np.ndarray, den: np.ndarray, rows: np.ndarray) -> noise.Counts:
+    """The counts of every series, for the likelihood fit of the count series."""
+    return noise.Counts(
+        numerator=num,
+        denominator=den,
+        counted=rows,
+        per=data.per,
+        lower=data.lower,
+        upper=data.upper,
+        eps=data.eps,
+        binomial=binomial_counts(data.lower, data.upper, data.per),
+        gross=gross_ratio_counts(data.lower, data.upper, data.per),
+    )
+
+
+def _fit_block(
+    result, rows, z, variance, first_col, length, horizons, target_h, q, has_counts, counts
+):
     idx = first_col[rows, None] + np.arange(length)
     block = z[rows[:, None], idx]
     block = _interpolate_gaps(block)
     extra = np.zeros((len(rows), horizons))
     counted = has_counts[rows]
     if counted.any():
-        smooth, cov = noise.whittaker(
-            z[rows[counted][:, None], idx[counted]],
-            variance[rows[counted][:, None], idx[counted]],
-            q,
+        r, i = rows[counted][:, None], idx[counted]
+        start = noise.whittaker_mean(z[r, i], variance[r, i], q)  # least squares: first guess
+        smooth, cov = noise.pql_whittaker(
+            start, counts.take(r[:, 0], i), z[r, i], variance[r, i], q
         )
         block[counted] = smooth
         extra[counted] = noise.extrapolation_variance(cov, horizons)

@@ -12,14 +12,27 @@ so a year is pulled towards the trend exactly as much as its counts are uninform
 The smoother is the posterior mean of an integrated random walk observed with known noise:
 minimise sum_t (z_t - s_t)^2 / v_t + sum_t (s_t - 2 s_{t-1} + s_{t-2})^2 / q. Its
 posterior covariance (A^-1 below) gives the uncertainty of the fitted level and slope.
+
+For count series the squared error is replaced by the counts' own likelihood
+(`pql_whittaker`, penalised quasi-likelihood): maximise
+sum_t loglik(k_t | n_t, rate(s_t)) - sum_t (s_t - 2 s_{t-1} + s_{t-2})^2 / (2 q)
+by penalised IRLS, each step a Whittaker smooth of the working response
+s + (k - mu)/(dmu/ds) with variances Var(k)/(dmu/ds)^2. Least squares on the log/logit of
+(k + 0.5)/(n + 1) was biased upwards with 1-3 deaths a year (half a death added to every
+year, then averaged on the log scale: +14% for a constant 5 per 1000 with 300 births, and
+a fitted 6.6 per 1000 where the district's pooled rate is 5.4); the likelihood fit's
+expected deaths add up to the deaths seen, plus half a death per series (PSEUDO_COUNT) so
+that a series without any death has a small finite rate.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 from scipy.special import ndtr
 
-from jinlin_analysis.engine.transforms import LOG, LOG_UPPER, LOGIT
+from jinlin_analysis.engine.transforms import LOG, LOG_UPPER, LOGIT, from_z, from_z_slope, to_z
 
 
 def count_value(numerator: np.ndarray, denominator: np.ndarray, per: np.ndarray) -> np.ndarray:
@@ -84,6 +97,131 @@ def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray
     cov = np.linalg.inv(a)
     rhs = weight * np.nan_to_num(z)
     return np.einsum("mij,mj->mi", cov, rhs), cov
+
+
+def whittaker_mean(z: np.ndarray, variance: np.ndarray, q: float) -> np.ndarray:
+    """The signal of `whittaker` without its covariance, by a banded Cholesky solve: the
+    system is pentadiagonal, so a loop over the years (vectorised over series) is ~10x
+    faster than inverting every series' matrix, at every step of the likelihood fit."""
+    length = z.shape[1]
+    weight = np.where(np.isfinite(variance) & np.isfinite(z), 1 / variance, 0.0)
+    second = np.diff(np.eye(length), n=2, axis=0)
+    penalty = second.T @ second / q
+    bands = [np.diagonal(penalty, k) for k in range(3)]
+    return _pentadiagonal_solve(bands[0] + weight, bands[1], bands[2], weight * np.nan_to_num(z))
+
+
+def _pentadiagonal_solve(
+    diag: np.ndarray, off1: np.ndarray, off2: np.ndarray, rhs: np.ndarray
+) -> np.ndarray:
+    """Solve A x = rhs per series for symmetric positive definite A with main diagonal
+    `diag` (series x years) and the same first/second off-diagonals for all series."""
+    m, length = diag.shape
+    # bands of the Cholesky factor, two zero columns on either side so every step reads
+    # its neighbours without special cases
+    c0, c1, c2, y, x = (np.zeros((m, length + 4)) for _ in range(5))
+    for i in range(2, length + 2):
+        c2[:, i] = off2[i - 4] / c0[:, i - 2] if i >= 4 else 0.0
+        c1[:, i] = (off1[i - 3] - c2[:, i] * c1[:, i - 1]) / c0[:, i - 1] if i >= 3 else 0.0
+        c0[:, i] = np.sqrt(diag[:, i - 2] - c1[:, i] ** 2 - c2[:, i] ** 2)
+        y[:, i] = (rhs[:, i - 2] - c1[:, i] * y[:, i - 1] - c2[:, i] * y[:, i - 2]) / c0[:, i]
+    for i in range(length + 1, 1, -1):
+        x[:, i] = (y[:, i] - c1[:, i + 1] * x[:, i + 1] - c2[:, i + 2] * x[:, i + 2]) / c0[:, i]
+    return x[:, 2 : length + 2]
+
+
+PQL_ITERATIONS = 6  # Newton steps from the least-squares fit: converged to ~1e-6 on the z scale
+PSEUDO_COUNT = 0.5  # half a count per SERIES (not per year), spread over its years
+
+
+@dataclass
+class Counts:
+    """Counts behind rates (series x years) and how they map to the modelling scale."""
+
+    numerator: np.ndarray  # 0 where not counted
+    denominator: np.ndarray  # > 0 where counted
+    counted: np.ndarray  # bool
+    per: np.ndarray  # (series,)
+    lower: np.ndarray  # (series,) bounds and eps as in transforms.to_z
+    upper: np.ndarray
+    eps: np.ndarray
+    binomial: np.ndarray  # (series,) bool: binomial, else Poisson
+    gross: np.ndarray  # (series,) bool: gross ratio (gross_count_variance), else as above
+
+    def take(self, rows: np.ndarray, cols: np.ndarray) -> Counts:
+        """Series `rows`, each in its own columns (cols: rows x years)."""
+        r = rows[:, None]
+        return Counts(
+            numerator=self.numerator[r, cols],
+            denominator=self.denominator[r, cols],
+            counted=self.counted[r, cols],
+            per=self.per[rows],
+            lower=self.lower[rows],
+            upper=self.upper[rows],
+            eps=self.eps[rows],
+            binomial=self.binomial[rows],
+            gross=self.gross[rows],
+        )
+
+
+def pql_whittaker(
+    start: np.ndarray, counts: Counts, z: np.ndarray, variance: np.ndarray, q: float
+) -> tuple[np.ndarray, np.ndarray]:
+    """Whittaker smoother with the binomial/Poisson likelihood of the counts (penalised
+    IRLS): unbiased for the rate where least squares on log((k + 0.5)/(n + 1)) is not.
+
+    start: first guess of the signal; z, variance: the Gaussian data used for years with
+    a value but no counts. Returns the signal and the posterior covariance of the last step.
+    """
+    low, high = _z_range(counts)
+    k, n = _with_pseudo_count(counts)
+    eta = start
+    for step in range(PQL_ITERATIONS):
+        working, working_var = _working_data(eta, k, n, counts)
+        working = np.where(counts.counted, working, z)
+        working_var = np.where(counts.counted, working_var, variance)
+        if step < PQL_ITERATIONS - 1:
+            eta = whittaker_mean(working, working_var, q)
+        else:
+            eta, cov = whittaker(working, working_var, q)
+        eta = np.fmin(np.fmax(eta, low), high)
+    return eta, cov
+
+
+def _with_pseudo_count(counts: Counts) -> tuple[np.ndarray, np.ndarray]:
+    """Add PSEUDO_COUNT events in one extra denominator unit, spread over the counted
+    years by denominator: an all-zero series then has the finite rate 0.5/(sum n + 1)
+    (the pooled rate of sampling_variance) and no year's rate can run off to zero, while
+    the bias is 0.5/sum(n), not the 0.5/n of every single year."""
+    den = np.where(counts.counted, counts.denominator, 0.0)
+    share = den / np.maximum(den.sum(axis=1, keepdims=True), 1e-300)
+    k = np.where(counts.counted, counts.numerator, 0.0) + PSEUDO_COUNT * share
+    return k, den + share
+
+
+def _working_data(
+    eta: np.ndarray, k: np.ndarray, n: np.ndarray, counts: Counts
+) -> tuple[np.ndarray, np.ndarray]:
+    """IRLS working response eta + (k - mu)/(dmu/deta) and its variance Var(k)/(dmu/deta)^2
+    for expected counts mu = n * rate(eta) / per."""
+    per = counts.per[:, None]
+    p = from_z(eta, counts.lower, counts.upper) / per
+    mu = n * p
+    slope = np.maximum(n * from_z_slope(eta, counts.lower, counts.upper) / per, 1e-300)
+    var_k = np.where(counts.binomial[:, None], mu * (1 - p), mu)
+    if counts.gross.any():
+        with np.errstate(divide="ignore", invalid="ignore"):  # uncounted years: n = 0
+            var_k = np.where(counts.gross[:, None], gross_count_variance(mu, n), var_k)
+    var_k = np.maximum(var_k, 1e-12)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return eta + (k - mu) / slope, np.where(n > 0, var_k / slope**2, np.inf)
+
+
+def _z_range(counts: Counts) -> tuple[np.ndarray, np.ndarray]:
+    """The modelling-scale values of the bounds (moved in by eps, as to_z does); NaN = none."""
+    low = to_z(counts.lower[:, None], counts.lower, counts.upper, counts.eps)
+    high = to_z(counts.upper[:, None], counts.lower, counts.upper, counts.eps)
+    return low, high
 
 
 def extrapolation_variance(cov: np.ndarray, horizons: int) -> np.ndarray:

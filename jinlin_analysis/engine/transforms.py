@@ -78,6 +78,25 @@ def from_z(
     return out
 
 
+def from_z_slope(z: np.ndarray, lower: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """d from_z / dz (no eps): how a value moves with the modelling scale, which the
+    count likelihood fit (noise.pql_whittaker) needs to turn count residuals into z."""
+    z = np.asarray(z, dtype=float)
+    out = np.ones_like(z)
+    for kind, rows in _by_kind(lower, upper):
+        lo, hi = (_col(np.asarray(a, dtype=float)[rows], z.ndim) for a in (lower, upper))
+        v = z[rows]
+        with np.errstate(over="ignore"):
+            if kind == LOGIT:
+                p = 1 / (1 + np.exp(-v))
+                out[rows] = (hi - lo) * p * (1 - p)
+            elif kind == LOG:
+                out[rows] = np.exp(v)
+            elif kind == LOG_UPPER:
+                out[rows] = np.exp(-v)
+    return out
+
+
 def _by_kind(lower: np.ndarray, upper: np.ndarray):
     """(kind, rows) for each transform kind present; rows is a slice when all share one."""
     kind = transform_kind(np.ravel(lower), np.ravel(upper))

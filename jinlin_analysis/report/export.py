@@ -38,7 +38,7 @@ class ExportedPage:
 def export_page(executed: Path, slug: str, info: PageInfo) -> ExportedPage:
     """Render the executed notebook `executed` as the page `slug`; raises UnsafePageError."""
     notebook = nbformat.read(executed, as_version=4)
-    headlines = prepare(notebook, slug, info.data_label)
+    headlines, svgs = prepare(notebook, slug, info.data_label)
     resources = {
         "metadata": {"name": f"{info.title} · {info.report_title}"},
         "jinlin": {
@@ -51,16 +51,24 @@ def export_page(executed: Path, slug: str, info: PageInfo) -> ExportedPage:
         },
     }
     body, _ = _exporter().from_notebook_node(notebook, resources=resources)
+    for n, svg in enumerate(svgs):
+        body = body.replace(_chart_placeholder(n), svg, 1)
     page, missing = embed_in_page(body)
     check_page(page, slug)
     return ExportedPage(page, headlines, missing)
 
 
-def prepare(notebook: nbformat.NotebookNode, slug: str, data_label: str) -> list[dict[str, str]]:
-    """Strip what readers must not see, draw charts as SVG; returns the page's headlines."""
+def prepare(
+    notebook: nbformat.NotebookNode, slug: str, data_label: str
+) -> tuple[list[dict[str, str]], list[str]]:
+    """Strip what readers must not see, draw charts as SVG; returns the page's headlines
+    and the SVGs, which stand in the notebook as placeholders: nbconvert re-parses its
+    whole output with BeautifulSoup, and the charts' markup is most of a page's bytes
+    (1.5 s of a 37-chart page)."""
     from jinlin_analysis.charts.static import VEGALITE_MIMETYPE, spec_to_svg
 
     headlines: list[dict[str, str]] = []
+    svgs: list[str] = []
     charts = 0
     kept = []
     for cell in notebook.cells:
@@ -80,10 +88,12 @@ def prepare(notebook: nbformat.NotebookNode, slug: str, data_label: str) -> list
                 spec_type = next((k for k in data if VEGALITE_MIMETYPE.match(k)), None)
                 if spec_type is not None:
                     charts += 1
-                    svg = spec_to_svg(
-                        data[spec_type], id_prefix=f"{slug}-c{charts}", data_label=data_label
+                    svgs.append(
+                        spec_to_svg(
+                            data[spec_type], id_prefix=f"{slug}-c{charts}", data_label=data_label
+                        )
                     )
-                    data = {"image/svg+xml": svg}
+                    data = {"image/svg+xml": _chart_placeholder(len(svgs) - 1)}
                 if HEADLINE_MIMETYPE in data:
                     headlines += [dict(h) for h in data[HEADLINE_MIMETYPE]["headlines"]]
                 if not data:
@@ -94,7 +104,11 @@ def prepare(notebook: nbformat.NotebookNode, slug: str, data_label: str) -> list
             cell.outputs = outputs
             kept.append(cell)
     notebook.cells = kept
-    return headlines
+    return headlines, svgs
+
+
+def _chart_placeholder(n: int) -> str:
+    return f'<svg id="jinlin-chart-placeholder-{n}"></svg>'
 
 
 def warm_up() -> None:

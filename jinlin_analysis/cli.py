@@ -118,6 +118,12 @@ def _parser() -> argparse.ArgumentParser:
         "backtest", help="recalibrate on the international panel and rewrite docs/backtest.md"
     )
     backtest.add_argument("--docs", type=Path, default=None, help="default: docs/")
+    backtest.add_argument(
+        "--small-counts",
+        action="store_true",
+        help="instead: semi-synthetic backtest of the small-count path, writes "
+        "docs/backtest-small-counts.md (the calibration file is not touched)",
+    )
     backtest.set_defaults(run=_backtest)
     return parser
 
@@ -337,6 +343,14 @@ def _write_csv_atomically(frame: pd.DataFrame, out: Path) -> None:
 
 
 def _backtest(args: argparse.Namespace) -> int:
+    if args.small_counts:
+        from jinlin_analysis.engine import backtest_counts
+
+        for path in backtest_counts.render(
+            backtest_counts.run_count_backtest(), args.docs or backtest_counts.DOCS
+        ):
+            print(path)
+        return 0
     from jinlin_analysis.engine.backtest import DOCS, calibration_path, run_backtest, write_report
 
     result = run_backtest()

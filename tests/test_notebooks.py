@@ -92,3 +92,20 @@ def test_indicator_deep_dive_runs_for_a_town_and_exports_as_a_safe_page(
     for heading in ("模型池中各模型的预测", "本系列的历史预测误差", "与官方确定性方法的比较"):
         assert heading in text
     assert page.html.count("<svg") == 3  # fan, models, past errors
+
+
+SHOWING = {"md", "table", "headlines"}
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nothing_meant_to_be_shown_is_silently_dropped(path):
+    """Only a cell's last expression is displayed: md(...) or a chart built earlier in the
+    cell without display() would vanish from the page."""
+    for _, tree in _code(path):
+        for statement in tree.body[:-1]:
+            if not (isinstance(statement, ast.Expr) and isinstance(statement.value, ast.Call)):
+                continue
+            func = statement.value.func
+            name = func.id if isinstance(func, ast.Name) else None
+            is_chart = isinstance(func, ast.Attribute) and ast.unparse(func).startswith("charts.")
+            assert name not in SHOWING and not is_chart, (path.name, ast.unparse(statement))

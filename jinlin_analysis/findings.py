@@ -25,6 +25,7 @@ MILESTONE = TargetType.MILESTONE.value
 STATUS_ORDER = tuple(STATUS_LABELS)
 WARNING_STATUSES = ("off_track", "at_risk")
 MILESTONE_NOT_REPORTED = "未报告"
+FAN_COLUMNS_NO_YEAR = ("value", "forecast", "lower_80", "upper_80", "lower_95", "upper_95")
 
 
 def headline_rows(assessment: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -446,3 +447,29 @@ def backtest_summary(errors: pd.DataFrame) -> pd.DataFrame:
 
 def _ratio_text(ratio: float) -> str:
     return "—" if ratio is None or math.isnan(ratio) else f"实际/所需增速之比 {ratio:.2f}"
+
+
+def explorer_frame(
+    forecasts: pd.DataFrame, assessment: pd.DataFrame, plan: Plan, domain: str
+) -> pd.DataFrame:
+    """Every series of one domain's indicators (district, towns, breakdowns), labelled for
+    the JupyterLab series explorer, with each indicator's target line."""
+    ids = [i.id for i in plan.measurable if i.domain == domain]
+    rows = forecasts[forecasts["indicator_id"].isin(ids)]
+    heads = headline_rows(assessment, plan).set_index("indicator_id")
+    lines = {i: target_line(heads.loc[i]) for i in ids if i in heads.index}
+    names = {i.id: i.name for i in plan.measurable}
+    group = rows["sex"].where(rows["sex"] != TOTAL, "") + rows["residence"].where(
+        rows["residence"] != TOTAL, ""
+    )
+    label = rows["indicator_id"].map(names) + " · " + rows["region"]
+    label = label.where(group == "", label + " · " + group)
+    order = {i: k for k, i in enumerate(ids)}
+    out = rows.assign(
+        series=label,
+        target=rows["indicator_id"].map(lines).astype(float),
+        _order=rows["indicator_id"].map(order),
+        _district=rows["region"] != plan.plan.region,
+    ).rename(columns={"observed": "value"})
+    out = out.sort_values(["_order", "_district", "region", "sex", "residence", "year"])
+    return out[["series", "year", *FAN_COLUMNS_NO_YEAR, "target"]].reset_index(drop=True)

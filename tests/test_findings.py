@@ -181,3 +181,19 @@ def test_page_results_are_computed_once_per_content(tmp_path, demo_database, pla
             "indicator_id"
         ]
     )
+
+
+def test_explorer_lists_every_series_of_a_domain_with_its_target(plan, observations, assessed):
+    forecasts = forecast_table(plan, observations, as_of=2024)
+    frame = findings.explorer_frame(forecasts, assessed[2024], plan, "health")
+    immunisation = plan.indicator("immunisation_coverage").name
+    towns = {s for s in frame["series"] if s.startswith(immunisation)}
+    assert len(towns) == 6  # the district and its five towns
+    infant = frame[frame["series"] == f"{plan.indicator('infant_mortality').name} · 金林区 · 城镇"]
+    assert (infant["target"] == 5.5).all() and infant["value"].notna().any()
+    assert (
+        frame["series"]
+        .map(lambda s: s.split(" · ")[0])
+        .isin([i.name for i in plan.measurable if i.domain == "health"])
+        .all()
+    )

@@ -109,3 +109,23 @@ def test_nothing_meant_to_be_shown_is_silently_dropped(path):
             name = func.id if isinstance(func, ast.Name) else None
             is_chart = isinstance(func, ast.Attribute) and ast.unparse(func).startswith("charts.")
             assert name not in SHOWING and not is_chart, (path.name, ast.unparse(statement))
+
+
+def test_domain_page_in_jupyterlab_has_interactive_charts_and_a_series_picker(
+    tmp_path, demo_database, monkeypatch
+):
+    monkeypatch.setenv("JINLIN_CHARTS", "interactive")
+    executed = tmp_path / "domain.ipynb"
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / "domain.ipynb"),
+        str(executed),
+        parameters={"year": 2024, "data_dir": str(demo_database), "domain": "safety"},
+        kernel_name="jinlin",
+        progress_bar=False,
+    )
+    outputs = [o for cell in nbformat.read(executed, as_version=4).cells for o in cell.outputs]
+    widgets = [
+        o for o in outputs if "application/vnd.jupyter.widget-view+json" in o.get("data", {})
+    ]
+    assert len(widgets) >= 2  # the series picker and the fan charts, as live widgets
+    assert not any("application/vnd.vegalite" in k for o in outputs for k in o.get("data", {}))

@@ -14,6 +14,7 @@ from jinlin_analysis.charts.builders import (
     fan_chart,
     models_chart,
     plan_targets_chart,
+    series_explorer,
     status_bars,
     status_heatmap,
 )
@@ -51,6 +52,7 @@ __all__ = [
     "models_chart",
     "not_from_data",
     "plan_targets_chart",
+    "series_explorer",
     "status_bars",
     "status_heatmap",
     "status_label",

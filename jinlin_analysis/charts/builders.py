@@ -448,3 +448,71 @@ def errors_chart(
     )
     zero = alt.Chart(pd.DataFrame({"y": [0]})).mark_rule(color="#888").encode(y="y:Q")
     return alt.layer(points, zero).properties(title=title, width=width, height=240)
+
+
+EXPLORER_COLUMNS = ("series", "year", *FAN_COLUMNS[1:], "target")
+
+
+def series_explorer(
+    frame: pd.DataFrame, *, title: str = "指标浏览", width: int = 560, height: int = 260
+) -> alt.TopLevelMixin:
+    """One fan chart with a dropdown over many series (indicator x region x group), for
+    JupyterLab: pick a series and the chart redraws with its own scale and target.
+
+    `frame`: one row per series and year, columns series (the label in the dropdown), year,
+    value, forecast, lower/upper_80/95 (as for fan_chart) and target (the series' target
+    line, NaN if none). Meant for interactive use; the static report draws fan_chart.
+    """
+    _require(frame, EXPLORER_COLUMNS, "series_explorer")
+    data = _join_forecast_to_history(frame.rename(columns={"series": "region"}))
+    data = data.rename(columns={"region": "series"})
+    labels = list(dict.fromkeys(data["series"]))
+    pick = alt.param(
+        name="series_pick",
+        value=labels[0],
+        bind=alt.binding_select(options=labels, name="指标 "),
+    )
+    x = alt.X("year:Q", title=None, axis=_YEAR_AXIS, scale=alt.Scale(zero=False))
+    y_scale = alt.Scale(zero=False)
+    color = alt.Color(
+        "part:N",
+        scale=alt.Scale(domain=list(_SERIES), range=list(_SERIES.values())),
+        legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
+    )
+    tooltip = [alt.Tooltip("series:N", title="指标"), *_fan_tooltip("", False)]
+    base = alt.Chart().transform_filter(alt.datum.series == pick)
+    layers = [
+        base.mark_area(opacity=0.85)
+        .transform_filter(f"isValid(datum.lower_{level})")
+        .transform_calculate(part=f"'{level}%预测区间'")
+        .encode(
+            x=x,
+            y=alt.Y(f"lower_{level}:Q", title=None, scale=y_scale),
+            y2=f"upper_{level}:Q",
+            color=color,
+            tooltip=tooltip,
+        )
+        for level in (95, 80)
+    ]
+    for column, part, mark in (
+        ("forecast", "预测值", {"strokeDash": [6, 4], "point": {"filled": False, "size": 28}}),
+        ("value", "观测值", {"point": {"size": 36}}),
+    ):
+        layers.append(
+            base.mark_line(**mark)
+            .transform_filter(f"isValid(datum.{column})")
+            .transform_calculate(part=f"'{part}'")
+            .encode(x=x, y=alt.Y(f"{column}:Q", scale=y_scale), color=color, tooltip=tooltip)
+        )
+    layers.append(
+        base.transform_filter("isValid(datum.target)")
+        .transform_aggregate(target="min(target)")
+        .transform_calculate(part="'规划目标'")
+        .mark_rule(strokeDash=[2, 2], strokeWidth=1.5)
+        .encode(y=alt.Y("target:Q", scale=y_scale), color=color)
+    )
+    return (
+        alt.layer(*layers, data=data)
+        .add_params(pick)
+        .properties(title=title, width=width, height=height)
+    )

@@ -248,16 +248,20 @@ def town_gaps(assessment: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     return pd.DataFrame(out, columns=["指标", "镇数", "最好", "最差", "差距", "单位", "未达标的镇"])
 
 
-def breakdown_indicators(assessment: pd.DataFrame, plan: Plan, by: str) -> list[str]:
-    """Indicators the district reports broken down by `by` ("sex" or "residence")."""
+def breakdown_rows(assessment: pd.DataFrame, plan: Plan, by: str) -> pd.DataFrame:
+    """The district's reported series broken down by `by` ("sex" or "residence") alone."""
     other = "residence" if by == "sex" else "sex"
-    rows = assessment[
+    return assessment[
         (assessment["region"] == plan.plan.region)
         & (assessment[by] != TOTAL)
         & (assessment[other] == TOTAL)
         & assessment["last_value"].notna()
     ]
-    return list(dict.fromkeys(rows["indicator_id"]))
+
+
+def breakdown_indicators(assessment: pd.DataFrame, plan: Plan, by: str) -> list[str]:
+    """Indicators the district reports broken down by `by` ("sex" or "residence")."""
+    return list(dict.fromkeys(breakdown_rows(assessment, plan, by)["indicator_id"]))
 
 
 def breakdown_gaps(assessment: pd.DataFrame, plan: Plan, by: str) -> pd.DataFrame:
@@ -265,13 +269,7 @@ def breakdown_gaps(assessment: pd.DataFrame, plan: Plan, by: str) -> pd.DataFram
 
     One row per indicator with a column per group (男/女, 城镇/农村) and the gap between them.
     """
-    other = "residence" if by == "sex" else "sex"
-    rows = assessment[
-        (assessment["region"] == plan.plan.region)
-        & (assessment[by] != TOTAL)
-        & (assessment[other] == TOTAL)
-        & assessment["last_value"].notna()
-    ]
+    rows = breakdown_rows(assessment, plan, by)
     if rows.empty:
         return pd.DataFrame(columns=["指标", "单位", "年份", "差距"])
     wide = rows.pivot_table(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ast
+from pathlib import Path
 
 import nbformat
 import papermill
@@ -63,6 +64,20 @@ def test_every_notebook_is_a_page_of_the_report_or_listed_as_analyst_only():
     assert {p.name for p in NOTEBOOKS} == declared | NOT_IN_REPORT
 
 
+def _run(tmp_path, monkeypatch, name: str, charts: str, **parameters) -> Path:
+    """Execute notebooks/<name> with papermill in the given chart mode; the executed copy."""
+    monkeypatch.setenv("JINLIN_CHARTS", charts)
+    executed = tmp_path / name
+    papermill.execute_notebook(
+        str(ROOT / "notebooks" / name),
+        str(executed),
+        parameters={"year": 2024, **parameters},
+        kernel_name="jinlin",
+        progress_bar=False,
+    )
+    return executed
+
+
 def test_indicator_deep_dive_runs_for_a_town_and_exports_as_a_safe_page(
     tmp_path, demo_database, monkeypatch
 ):
@@ -70,19 +85,14 @@ def test_indicator_deep_dive_runs_for_a_town_and_exports_as_a_safe_page(
     from jinlin_analysis.report.export import export_page
     from jinlin_analysis.report.pages import PageInfo
 
-    monkeypatch.setenv("JINLIN_CHARTS", "static")
-    executed = tmp_path / "indicator.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "indicator.ipynb"),
-        str(executed),
-        parameters={
-            "year": 2024,
-            "data_dir": str(demo_database),
-            "indicator_id": "immunisation_coverage",
-            "region": "丙镇",
-        },
-        kernel_name="jinlin",
-        progress_bar=False,
+    executed = _run(
+        tmp_path,
+        monkeypatch,
+        "indicator.ipynb",
+        "static",
+        data_dir=str(demo_database),
+        indicator_id="immunisation_coverage",
+        region="丙镇",
     )
     page = export_page(
         executed, "indicator", PageInfo("单指标分析", "测试", "示例数据（模拟）", "")
@@ -114,14 +124,13 @@ def test_nothing_meant_to_be_shown_is_silently_dropped(path):
 def test_domain_page_in_jupyterlab_has_interactive_charts_and_a_series_picker(
     tmp_path, demo_database, monkeypatch
 ):
-    monkeypatch.setenv("JINLIN_CHARTS", "interactive")
-    executed = tmp_path / "domain.ipynb"
-    papermill.execute_notebook(
-        str(ROOT / "notebooks" / "domain.ipynb"),
-        str(executed),
-        parameters={"year": 2024, "data_dir": str(demo_database), "domain": "safety"},
-        kernel_name="jinlin",
-        progress_bar=False,
+    executed = _run(
+        tmp_path,
+        monkeypatch,
+        "domain.ipynb",
+        "interactive",
+        data_dir=str(demo_database),
+        domain="safety",
     )
     outputs = [o for cell in nbformat.read(executed, as_version=4).cells for o in cell.outputs]
     widgets = [

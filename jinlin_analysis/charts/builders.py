@@ -398,12 +398,7 @@ def models_chart(
         .encode(
             x=x,
             y=alt.Y("forecast:Q"),
-            color=alt.Color(
-                "label:N",
-                title=None,
-                sort=list(MODEL_LABELS.values()),
-                legend=alt.Legend(orient="bottom", columns=3),
-            ),
+            color=_model_color(),
             tooltip=[
                 alt.Tooltip("label:N", title="模型"),
                 alt.Tooltip("year:Q", title="年份"),
@@ -412,6 +407,15 @@ def models_chart(
         )
     )
     return alt.layer(observed, forecasts).properties(title=title, width=width, height=height)
+
+
+def _model_color() -> alt.Color:
+    return alt.Color(
+        "label:N",
+        title=None,
+        sort=list(MODEL_LABELS.values()),
+        legend=alt.Legend(orient="bottom", columns=3),
+    )
 
 
 def errors_chart(
@@ -432,12 +436,7 @@ def errors_chart(
             x=alt.X("horizon:O", title="预测步长（年）", axis=alt.Axis(labelAngle=0)),
             xOffset=alt.XOffset("label:N", sort=list(MODEL_LABELS.values())),
             y=alt.Y("error:Q", title=f"预测误差{suffix}"),
-            color=alt.Color(
-                "label:N",
-                title=None,
-                sort=list(MODEL_LABELS.values()),
-                legend=alt.Legend(orient="bottom", columns=3),
-            ),
+            color=_model_color(),
             tooltip=[
                 alt.Tooltip("label:N", title="模型"),
                 alt.Tooltip("origin:Q", title="预测起点"),

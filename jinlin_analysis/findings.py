@@ -443,6 +443,11 @@ def backtest_summary(errors: pd.DataFrame) -> pd.DataFrame:
     return mae.rename_axis("模型").reset_index()
 
 
+def percent_text(share: float) -> str:
+    """0.4827 -> '48.3%'; '—' where there is no share (nothing could be judged)."""
+    return "—" if math.isnan(share) else f"{share:.1%}"
+
+
 def _ratio_text(ratio: float) -> str:
     return "—" if ratio is None or math.isnan(ratio) else f"实际/所需增速之比 {ratio:.2f}"
 

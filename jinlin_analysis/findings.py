@@ -17,6 +17,7 @@ import numpy as np
 import pandas as pd
 
 from jinlin_analysis.engine.observations import TOTAL
+from jinlin_analysis.errors import JinlinError
 from jinlin_analysis.narrative import number, probability
 from jinlin_analysis.plan import Plan, TargetType
 from jinlin_analysis.wording import STATUS_LABELS, describe_target, unit_after_number
@@ -476,3 +477,47 @@ def explorer_frame(
     ).rename(columns={"observed": "value"})
     out = out.sort_values(["_order", "_district", "region", "sex", "residence", "year"])
     return out[["series", "year", *FAN_COLUMNS_NO_YEAR, "target"]].reset_index(drop=True)
+
+
+class SeriesNotFound(JinlinError, KeyError):
+    """The deep dive was asked for a series the data do not hold."""
+
+
+def series_row(
+    assessment: pd.DataFrame,
+    indicator_id: str,
+    region: str,
+    sex: str = TOTAL,
+    residence: str = TOTAL,
+) -> dict:
+    """The assessment row of one series, or an error saying which series exist."""
+    of_indicator = assessment[assessment["indicator_id"] == indicator_id]
+    row = of_indicator[
+        (of_indicator["region"] == region)
+        & (of_indicator["sex"] == sex)
+        & (of_indicator["residence"] == residence)
+    ]
+    if row.empty:
+        held = sorted({f"{r.region}/{r.sex}/{r.residence}" for r in of_indicator.itertuples()}) or [
+            "无"
+        ]
+        raise SeriesNotFound(
+            f"{indicator_id}：没有 {region}/{sex}/{residence} 的监测数据；"
+            f"已有的系列（地区/性别/城乡）：{'、'.join(held)}"
+        )
+    return row.iloc[0].to_dict()
+
+
+_HISTORY_HEADINGS = {
+    "year": "年份",
+    "value": "数值",
+    "numerator": "分子",
+    "denominator": "分母",
+    "source": "报送单位",
+    "note": "备注",
+}
+
+
+def history_table(history: pd.DataFrame) -> pd.DataFrame:
+    """A series' reported values with counts, department and note, headed in Chinese."""
+    return history[list(_HISTORY_HEADINGS)].rename(columns=_HISTORY_HEADINGS)

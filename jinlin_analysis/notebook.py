@@ -16,6 +16,7 @@ import pandas as pd
 from jinlin_analysis import charts, display
 from jinlin_analysis.database import OBSERVATIONS, MonitoringDatabase, load_database
 from jinlin_analysis.engine import assess, forecast_table
+from jinlin_analysis.observations import TOTAL
 from jinlin_analysis.paths import PROCESSED_DIR
 from jinlin_analysis.plan import Plan, load_plan
 
@@ -48,6 +49,18 @@ class Page:
     def forecasts(self) -> pd.DataFrame:
         """History, fitted trend and forecast fan of every series, for the charts."""
         return _cached(self, "forecasts", self.year)
+
+    def history(
+        self,
+        indicator_id: str,
+        region: str | None = None,
+        sex: str = TOTAL,
+        residence: str = TOTAL,
+    ) -> pd.DataFrame:
+        """One series' reported rows up to the report year (the district total by default),
+        with counts, source and note: what the prose and the deep dive quote."""
+        rows = self.database.series(indicator_id, region, sex, residence)
+        return rows[rows["year"] <= self.year].reset_index(drop=True)
 
     def assessment_as_of(self, year: int) -> pd.DataFrame:
         """The assessment as it would have read in `year` (only data up to `year`)."""

@@ -197,3 +197,10 @@ def test_explorer_lists_every_series_of_a_domain_with_its_target(plan, observati
         .isin([i.name for i in plan.measurable if i.domain == "health"])
         .all()
     )
+
+
+def test_a_missing_series_names_the_series_that_exist(plan, assessed):
+    row = findings.series_row(assessed[2024], "immunisation_coverage", "丙镇")
+    assert row["region"] == "丙镇"
+    with pytest.raises(findings.SeriesNotFound, match=r"已有的系列.*丙镇/合计/合计"):
+        findings.series_row(assessed[2024], "immunisation_coverage", "庚镇")

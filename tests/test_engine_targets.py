@@ -133,3 +133,28 @@ def test_target_year_observed_gives_certain_outcome():
     obs = series("high_coverage", linear(80, 1, range(2015, 2026)))
     row = _row(assess(plan(), obs, as_of=2025), "high_coverage")
     assert row["p_attain"] == 1 and row["status"] == "achieved"
+
+
+ZEROS = dict.fromkeys(range(2015, 2026), 0.0)
+
+
+@pytest.mark.parametrize("indicator_id", ["lowered", "falling"])
+def test_a_falling_target_from_zero_is_met_by_staying_at_zero(indicator_id):
+    """下降/持续下降 from a baseline of 0 (no deaths in 2020): holding 0 meets it; read
+    literally it could never be met, and a district with no deaths would be warned."""
+    held = _row(assess(plan(), series(indicator_id, ZEROS), as_of=2025), indicator_id)
+    assert held["p_attain"] == 1 and held["status"] == "achieved"
+    up = series(indicator_id, {**ZEROS, 2025: 1.0})
+    assert _row(assess(plan(), up, as_of=2025), indicator_id)["p_attain"] == 0
+
+
+def test_keep_decreasing_from_zero_is_broken_by_a_rise_in_between():
+    blip = series("falling", {**ZEROS, 2022: 5.0})
+    assert _row(assess(plan(), blip, as_of=2025), "falling")["p_attain"] == 0
+
+
+@pytest.mark.parametrize("indicator_id", ["lowered", "falling"])
+def test_a_falling_target_from_zero_before_the_target_year_is_met_so_far(indicator_id):
+    zeros = series(indicator_id, dict.fromkeys(range(2015, 2025), 0.0))
+    row = _row(assess(plan(), zeros, as_of=2024), indicator_id)
+    assert row["met_so_far"] and row["p_attain"] > 0.5 and row["status"] != "off_track"

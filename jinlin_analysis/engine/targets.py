@@ -19,6 +19,10 @@ Readings (docs/plan-format.md; docs/engine.md explains the choices):
   ties occur only through rounding, so "never worse, and better overall" is the reading.
 - reduce_by: target-year value <= baseline-year value x (1 - X/100), the baseline being the
   value reported for that year (noise included), not the underlying rate.
+- decrease / keep_decreasing from a baseline of zero (no child drowned in 2020): a rate
+  cannot fall below zero, so holding it at zero meets the target (every year, for 持续);
+  read literally the target could never be met and the report would warn about a
+  district that had no deaths at all.
 """
 
 from __future__ import annotations
@@ -91,7 +95,7 @@ def met(
     if kind is TargetType.INCREASE:
         return k_final > k_base + 0.5
     if kind is TargetType.DECREASE:
-        return k_final < k_base - 0.5
+        return (k_final < k_base - 0.5) | _held_at_zero(k_base, k_final)
     if kind is TargetType.NO_INCREASE:
         return k_final <= k_base + 0.5
     if kind in (TargetType.KEEP_INCREASING, TargetType.KEEP_DECREASING):
@@ -107,8 +111,15 @@ def met(
         steps = np.diff(np.concatenate([last_past, k_future], axis=2), axis=2)
         wrong_future = (sign * steps < -0.5) & np.isfinite(steps)
         better = sign * (k_final - k_base) > 0.5
+        if sign < 0:
+            better |= _held_at_zero(k_base, k_final)
         return ~wrong_past.any(axis=1)[:, None] & ~wrong_future.any(axis=2) & better
     raise ValueError(f"no rule for target type {kind}")
+
+
+def _held_at_zero(k_base: np.ndarray, k_final: np.ndarray) -> np.ndarray:
+    """A falling target whose baseline is already zero is met by staying at zero."""
+    return (k_base == 0) & (k_final == 0)
 
 
 def _reach_and_maintain(past, future, final, x, half, period_past, period_future):
@@ -162,8 +173,8 @@ def threshold(
         return round_to(base * (1 - value / 100), decimals) + half, True
     if kind is TargetType.INCREASE:
         return base + half, False
-    if kind is TargetType.DECREASE:
-        return base - half, True
+    if kind is TargetType.DECREASE:  # from zero: staying at zero (see _held_at_zero)
+        return np.where(round_to(base, decimals) == 0, half, base - half), True
     if kind is TargetType.NO_INCREASE:
         return base + half, True
     raise ValueError(f"{kind} is not a single-year target")

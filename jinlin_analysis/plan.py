@@ -115,6 +115,20 @@ class Counts(_Frozen):
     numerator: str
     denominator: str
     per: float | None = None  # defaults to the unit's scale (% -> 100, ‰ -> 1000, ...)
+    # a named prior on the trend of the counts' rate (engine.noise.SLOPE_PRIORS), e.g.
+    # child_mortality: with 1-3 deaths a year the fitted slope is shrunk towards -4% a year
+    slope_prior: str | None = None
+
+    @model_validator(mode="after")
+    def _known_prior(self) -> Counts:
+        from jinlin_analysis.engine.noise import SLOPE_PRIORS
+
+        if self.slope_prior is not None and self.slope_prior not in SLOPE_PRIORS:
+            known = ", ".join(sorted(SLOPE_PRIORS))
+            raise ValueError(
+                f"field 'counts.slope_prior': '{self.slope_prior}' is not one of {known}"
+            )
+        return self
 
 
 Bounds = Annotated[tuple[float | None, float | None], Field(default=(None, None))]

@@ -14,7 +14,7 @@ import pytest
 from engine_helpers import plan
 from test_backtest import _assert_same_text_and_close_figures
 
-from jinlin_analysis.engine import backtest_counts, panel
+from jinlin_analysis.engine import backtest_counts, noise, panel
 from jinlin_analysis.engine.assess import PROBS, assess
 from jinlin_analysis.engine.calibration import Calibration
 from jinlin_analysis.plan import TargetType
@@ -95,7 +95,7 @@ def test_backtest_path_is_the_path_of_assess(cases):
     years = origin + one.history.years
     obs = pd.DataFrame(
         {
-            "indicator_id": "low_mortality",
+            "indicator_id": "child_deaths",  # counts.slope_prior: child_mortality
             "region": "测试区",
             "year": years,
             "value": one.history.values[0],
@@ -105,7 +105,7 @@ def test_backtest_path_is_the_path_of_assess(cases):
     )
     calibration = Calibration.load()
     row_assess = assess(plan(), obs, as_of=origin, target_year=origin + 5)
-    row_assess = row_assess[row_assess["indicator_id"] == "low_mortality"].iloc[0]
+    row_assess = row_assess[row_assess["indicator_id"] == "child_deaths"].iloc[0]
     sims = backtest_counts.engine_paths(one, calibration)
     q = np.quantile(sims[0, :, 4], PROBS)
     assert row_assess["lower_80"] == pytest.approx(q[1])
@@ -114,6 +114,14 @@ def test_backtest_path_is_the_path_of_assess(cases):
     event = pd.DataFrame({"row": [0], "type": [TargetType.AT_MOST], "value": [5.0], "horizon": [5]})
     p = backtest_counts.judge(one, event, sims).mean()
     assert row_assess["p_attain"] == pytest.approx(p)
+
+
+def test_slope_prior_is_fitted_on_the_calibration_part():
+    """noise.SLOPE_PRIORS['child_mortality'] is the mean and sd of the true yearly change
+    of the calibration part's cases (all countries), rounded to 3 decimals."""
+    cases = backtest_counts.build_count_cases(backtest_counts.simulate_districts())
+    mean, sd = backtest_counts.fit_slope_prior(cases)
+    assert noise.SLOPE_PRIORS[backtest_counts.PRIOR_NAME] == (round(mean, 3), round(sd, 3))
 
 
 def test_full_run_reproduces_the_committed_report(tmp_path):

@@ -6,7 +6,7 @@ import pytest
 from engine_helpers import plan, series
 from scipy import stats
 
-from jinlin_analysis.engine import assess
+from jinlin_analysis.engine import assess, noise
 from jinlin_analysis.engine.calibration import path_scores
 from jinlin_analysis.engine.forecast import SeriesArrays, gross_ratio_counts, point_forecasts
 from jinlin_analysis.engine.noise import (
@@ -287,3 +287,19 @@ def test_banded_smoother_equals_the_full_one(length):
         variance[::5, -2] = np.inf
     full, _cov = whittaker(z, variance, 0.0017)
     np.testing.assert_allclose(whittaker_mean(z, variance, 0.0017), full, rtol=0, atol=1e-9)
+
+
+def test_slope_prior_banded_solve_equals_the_full_system_and_none_changes_nothing():
+    """The slope prior's Sherman-Morrison step in whittaker_mean gives the signal of the
+    full system (whittaker); series without a prior (sd NaN) keep their signal exactly."""
+    rng = np.random.default_rng(5)
+    z = np.log(rng.uniform(2, 8, size=(6, 10)) / 1000)
+    var = rng.uniform(0.2, 1.5, size=(6, 10))
+    prior = noise.SlopePrior(mean=np.full(6, -0.04), sd=np.array([0.02, 0.05, np.nan] * 2))
+    banded = noise.whittaker_mean(z, var, 0.0017, prior)
+    full, _cov = noise.whittaker(z, var, 0.0017, prior)
+    np.testing.assert_allclose(banded, full, atol=1e-10)
+    plain = noise.whittaker_mean(z, var, 0.0017)
+    np.testing.assert_array_equal(banded[[2, 5]], plain[[2, 5]])
+    slope = lambda s: (s[:, -1] - s[:, 0]) / 9  # noqa: E731
+    assert np.all(np.abs(slope(banded)[[0, 3]] + 0.04) <= np.abs(slope(plain)[[0, 3]] + 0.04))

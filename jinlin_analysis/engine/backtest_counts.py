@@ -19,8 +19,9 @@ that will be *reported* (noise.draw_observed). This module checks that path:
    reported values of the next 1-5 years;
 4. the split is the existing backtest's: calibration = countries in panel hash half A with
    origins 1990-2011 and outcomes up to 2012; evaluation = half B, origins from 2013. The
-   engine's calibration file is used as shipped (nothing here is fitted on either part);
-   only the climatology base rates come from the calibration part.
+   engine's calibration file is used as shipped; the climatology base rates and the
+   engine's slope prior of child mortality (noise.SLOPE_PRIORS, `fit_slope_prior`: mean and
+   sd of the true yearly change) come from the calibration part, nothing from evaluation.
 
 `run_count_backtest()` returns the tables; `render()` writes docs/backtest-small-counts.md.
 """
@@ -43,7 +44,7 @@ from jinlin_analysis.engine.forecast import (
     gross_ratio_counts,
     point_forecasts,
 )
-from jinlin_analysis.engine.transforms import from_z
+from jinlin_analysis.engine.transforms import from_z, to_z
 from jinlin_analysis.paths import PROJECT_ROOT
 from jinlin_analysis.plan import TargetType
 
@@ -59,6 +60,7 @@ TARGET_DECIMALS = 1  # targets are stated with one decimal (婴儿死亡率控�
 ESCAP_TARGET_H = 5  # as in the existing backtest
 BANDS = (0, 1, 2, 4, np.inf)  # expected deaths a year at the origin
 DOCS = PROJECT_ROOT / "docs"
+PRIOR_NAME = "child_mortality"  # counts.slope_prior of the plan's three mortality rates
 
 
 @dataclass
@@ -185,8 +187,38 @@ def build_count_cases(sim: pd.DataFrame) -> CountCases:
         numerator=np.array(deaths),
         denominator=np.array(births),
         per=np.full(n, PER),
+        slope_prior=_prior(n),
     )
-    return CountCases(meta=meta, history=history, future=np.array(futures))
+    cases = CountCases(meta=meta, history=history, future=np.array(futures))
+    cases.meta["true_slope"] = _true_slopes(sim, cases.meta)
+    return cases
+
+
+def _prior(n: int) -> noise.SlopePrior:
+    """The engine's slope prior of these indicators (as the plan names it for them)."""
+    mean, sd = noise.SLOPE_PRIORS[PRIOR_NAME]
+    return noise.SlopePrior(mean=np.full(n, mean), sd=np.full(n, sd))
+
+
+def _true_slopes(sim: pd.DataFrame, meta: pd.DataFrame) -> np.ndarray:
+    """Mean yearly change of the TRUE rate over each case's history, on the modelling scale
+    (logit of rate / 1000, as the smoother's signal)."""
+    rate = sim.set_index(["indicator", "country", "year"])["rate"]
+    at = lambda years: rate.reindex(  # noqa: E731
+        list(zip(meta["indicator"], meta["country"], years, strict=True))
+    ).to_numpy(dtype=float)
+    first, last = at(meta["origin"] - HISTORY + 1), at(meta["origin"])
+    n = len(meta)
+    z = to_z(np.column_stack([first, last]), np.zeros(n), np.full(n, PER), np.full(n, 1e-6))
+    return (z[:, 1] - z[:, 0]) / (HISTORY - 1)
+
+
+def fit_slope_prior(cases: CountCases) -> tuple[float, float]:
+    """The slope prior as fitted on the CALIBRATION part only: mean and sd of the true
+    mean yearly change over the cases' 10-year histories (what noise.SLOPE_PRIORS holds
+    for child_mortality, rounded to 3 decimals)."""
+    slopes = cases.meta.loc[cases.meta["split"] == "calibration", "true_slope"]
+    return float(slopes.mean()), float(slopes.std(ddof=0))
 
 
 def subset(cases: CountCases, mask: np.ndarray) -> CountCases:
@@ -199,6 +231,7 @@ def subset(cases: CountCases, mask: np.ndarray) -> CountCases:
                 k: getattr(h, k)[mask]
                 for k in ("values", "lower", "upper", "eps", "numerator", "denominator", "per")
             },
+            slope_prior=None if h.slope_prior is None else h.slope_prior.take(mask),
         ),
         future=cases.future[mask],
     )
@@ -472,6 +505,8 @@ def run_count_backtest(
         "cases_evaluation": int(ev_case.sum()),
         "events_calibration": int(cal.sum()),
         "events_evaluation": int(ev.sum()),
+        "slope_prior_fitted": fit_slope_prior(cases),
+        "slope_prior": noise.SLOPE_PRIORS[PRIOR_NAME],
         "countries_evaluation": int(ev_cases.meta["country"].nunique()),
         "deaths_per_year_median": float(np.median(ev_cases.history.numerator)),
         "births_mean": float(np.mean(ev_cases.history.denominator)),
@@ -549,14 +584,19 @@ def render(result: CountBacktestResult, docs: Path = DOCS) -> tuple[Path, Path]:
         f"- **Origins**: rolling, each with {HISTORY} years of history (the district has",
         "  2015-2024); forecasts of the value reported 1-5 years ahead.",
         "- **Engine**: the real code path of `assess()` for a count series: the",
-        "  likelihood smoother of the counts, the pool on its signal, calibrated paths",
+        "  likelihood smoother of the counts with the slope prior of child mortality",
+        f"  (mean yearly change {s['slope_prior'][0]:+.3f}, sd {s['slope_prior'][1]:.3f} on the",
+        "  logit scale; fitted on the calibration part: mean and sd of the true change over",
+        f"  the cases' 10-year histories, {s['slope_prior_fitted'][0]:+.4f} and"
+        f" {s['slope_prior_fitted'][1]:.4f}),",
+        "  the pool on its signal, calibrated paths",
         "  (`calibration.json` as shipped) plus the variance of extending the fitted line,",
         "  counts drawn with the mean births of the last three years; 256 quasi-random paths",
         "  with assess()'s seed.",
         "- **Split** as in `jinlin backtest`: calibration = countries in hash half A, origins",
         "  1990-2011, outcomes up to 2012; evaluation = half B, origins 2013 and later. Nothing",
-        "  here is fitted on the evaluation part; the calibration part gives the climatology",
-        f"  base rates ({base}).",
+        "  here is fitted on the evaluation part; the calibration part gives the slope prior",
+        f"  and the climatology base rates ({base}).",
         f"- Cases: {s['cases_calibration']} calibration, {s['cases_evaluation']} evaluation",
         f"  ({s['countries_evaluation']} countries); attainment events:",
         f"  {s['events_calibration']} calibration, {s['events_evaluation']} evaluation.",

@@ -35,6 +35,7 @@ def _one_series(plan, observations, indicator_id, region, as_of, sex, residence)
         numerator=a.numerator[r],
         denominator=a.denominator[r],
         per=a.per[r],
+        slope_prior=None if a.slope_prior is None else a.slope_prior.take(r),
     )
     return sub
 
@@ -104,6 +105,7 @@ def series_backtest(
             numerator=s.numerator[:, : c + 1],
             denominator=s.denominator[:, : c + 1],
             per=s.per,
+            slope_prior=s.slope_prior,
         )
         horizons = len(s.years) - 1 - c
         fc = point_forecasts(cut, horizons, np.array([horizons]), q)

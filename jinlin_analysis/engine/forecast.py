@@ -8,7 +8,9 @@ scale (or by the smoother for count series); a series needs MIN_POINTS observed 
 
 Series with counts behind their rates get their signal from the counts' binomial/Poisson
 likelihood with the smoother's penalty (noise.pql_whittaker), started from the least-squares
-smooth of the transformed rates; the pool then runs on that signal.
+smooth of the transformed rates; the pool then runs on that signal. Count series of an
+indicator with a named slope prior (noise.SLOPE_PRIORS) have their fitted slope shrunk
+towards it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class SeriesArrays:
     numerator: np.ndarray | None = None  # (n, T) counts behind a rate, NaN = not given
     denominator: np.ndarray | None = None
     per: np.ndarray | None = None  # (n,) rate multiplier (100, 1000, ...), NaN = no counts
+    slope_prior: noise.SlopePrior | None = None  # count series' slope prior, sd NaN = none
 
     def __len__(self) -> int:
         return self.values.shape[0]
@@ -139,6 +142,7 @@ def point_forecasts(
             smoothing_q,
             has_counts,
             counts,
+            data.slope_prior,
         ),
         blocks,
     )
@@ -161,7 +165,7 @@ def _counts(data: SeriesArrays, num: np.ndarray, den: np.ndarray, rows: np.ndarr
 
 
 def _fit_block(
-    result, rows, z, variance, first_col, length, horizons, target_h, q, has_counts, counts
+    result, rows, z, variance, first_col, length, horizons, target_h, q, has_counts, counts, prior
 ):
     idx = first_col[rows, None] + np.arange(length)
     block = z[rows[:, None], idx]
@@ -170,9 +174,10 @@ def _fit_block(
     counted = has_counts[rows]
     if counted.any():
         r, i = rows[counted][:, None], idx[counted]
+        prior_r = None if prior is None else prior.take(r[:, 0])
         start = noise.whittaker_mean(z[r, i], variance[r, i], q)  # least squares: first guess
         smooth, cov = noise.pql_whittaker(
-            start, counts.take(r[:, 0], i), z[r, i], variance[r, i], q
+            start, counts.take(r[:, 0], i), z[r, i], variance[r, i], q, prior_r
         )
         block[counted] = smooth
         extra[counted] = noise.extrapolation_variance(cov, horizons)

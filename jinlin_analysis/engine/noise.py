@@ -83,10 +83,13 @@ def gross_count_variance(expected: np.ndarray, n: np.ndarray) -> np.ndarray:
     return inside * np.maximum(n - inside, 0.5) / n + np.maximum(expected - n, 0)
 
 
-def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray, np.ndarray]:
+def whittaker(
+    z: np.ndarray, variance: np.ndarray, q: float, prior: SlopePrior | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     """Smooth equally spaced series (series x years) with known noise variances.
 
-    Years without a value have infinite variance (weight 0). Returns the smoothed signal and
+    Years without a value have infinite variance (weight 0). `prior` adds a normal prior
+    on each series' mean yearly change (see SlopePrior). Returns the smoothed signal and
     its posterior covariance (series x years x years).
     """
     _m, length = z.shape
@@ -94,21 +97,82 @@ def whittaker(z: np.ndarray, variance: np.ndarray, q: float) -> tuple[np.ndarray
     second = np.diff(np.eye(length), n=2, axis=0)
     penalty = second.T @ second / q
     a = penalty[None] + weight[:, :, None] * np.eye(length)[None]
-    cov = np.linalg.inv(a)
     rhs = weight * np.nan_to_num(z)
+    if prior is not None:
+        d = mean_change(length)
+        a = a + prior.precision[:, None, None] * np.outer(d, d)[None]
+        rhs = rhs + (prior.precision * prior.mean_or_zero)[:, None] * d[None]
+    cov = np.linalg.inv(a)
     return np.einsum("mij,mj->mi", cov, rhs), cov
 
 
-def whittaker_mean(z: np.ndarray, variance: np.ndarray, q: float) -> np.ndarray:
+@dataclass
+class SlopePrior:
+    """Normal prior on the mean yearly change of the smoothed signal of count series
+    (modelling scale), one per series; sd NaN = no prior (precision 0).
+
+    With 1-3 events a year the slope of the counts' own log-linear trend is mostly noise;
+    the prior pulls it towards the typical change of the indicator (SLOPE_PRIORS) as far as
+    the counts are uninformative, and narrows the variance of extending the line with it.
+    It is a rank-one term (s_T - s_1)^2 / ((T - 1)^2 sd^2) in the smoother's penalty."""
+
+    mean: np.ndarray  # (series,)
+    sd: np.ndarray  # (series,)
+
+    @property
+    def precision(self) -> np.ndarray:
+        return np.where(np.isfinite(self.sd) & (self.sd > 0), 1 / self.sd**2, 0.0)
+
+    @property
+    def mean_or_zero(self) -> np.ndarray:
+        return np.where(self.precision > 0, self.mean, 0.0)
+
+    def take(self, rows: np.ndarray) -> SlopePrior:
+        return SlopePrior(mean=self.mean[rows], sd=self.sd[rows])
+
+
+# Named slope priors for count series (plan: counts.slope_prior), on the modelling scale
+# (logit of the rate, ~ log for rates per 1,000). child_mortality: neonatal, infant and
+# under-5 mortality, fitted by backtest_counts.fit_slope_prior on the CALIBRATION part of
+# the small-count backtest (UN IGME series of hash half A, true rate <= 20 per 1,000,
+# 10-year windows ending 1990-2011): mean and sd of the true mean yearly change.
+SLOPE_PRIORS = {"child_mortality": (-0.040, 0.024)}
+
+
+def mean_change(length: int) -> np.ndarray:
+    """Weights d of the mean yearly change d's = (s_T - s_1) / (T - 1) of a signal s."""
+    d = np.zeros(length)
+    d[0], d[-1] = -1 / (length - 1), 1 / (length - 1)
+    return d
+
+
+def whittaker_mean(
+    z: np.ndarray, variance: np.ndarray, q: float, prior: SlopePrior | None = None
+) -> np.ndarray:
     """The signal of `whittaker` without its covariance, by a banded Cholesky solve: the
     system is pentadiagonal, so a loop over the years (vectorised over series) is ~10x
-    faster than inverting every series' matrix, at every step of the likelihood fit."""
+    faster than inverting every series' matrix, at every step of the likelihood fit.
+    The slope prior's rank-one term is added by Sherman-Morrison (a second banded solve)."""
     length = z.shape[1]
     weight = np.where(np.isfinite(variance) & np.isfinite(z), 1 / variance, 0.0)
     second = np.diff(np.eye(length), n=2, axis=0)
     penalty = second.T @ second / q
     bands = [np.diagonal(penalty, k) for k in range(3)]
-    return _pentadiagonal_solve(bands[0] + weight, bands[1], bands[2], weight * np.nan_to_num(z))
+    rhs = weight * np.nan_to_num(z)
+    if prior is None:
+        return _pentadiagonal_solve(bands[0] + weight, bands[1], bands[2], rhs)
+    # (A + w d d')^-1 b = x - y w (d'x) / (1 + w d'y), with x = A^-1 b, y = A^-1 d
+    w, d = prior.precision, mean_change(length)
+    rhs = rhs + (w * prior.mean_or_zero)[:, None] * d[None]
+    diag = bands[0] + weight
+    both = _pentadiagonal_solve(
+        np.concatenate([diag, diag]),
+        bands[1],
+        bands[2],
+        np.concatenate([rhs, np.broadcast_to(d, rhs.shape)]),
+    )
+    x, y = both[: len(z)], both[len(z) :]
+    return x - y * (w * (x @ d) / (1 + w * (y @ d)))[:, None]
 
 
 def _pentadiagonal_solve(
@@ -165,14 +229,22 @@ class Counts:
 
 
 def pql_whittaker(
-    start: np.ndarray, counts: Counts, z: np.ndarray, variance: np.ndarray, q: float
+    start: np.ndarray,
+    counts: Counts,
+    z: np.ndarray,
+    variance: np.ndarray,
+    q: float,
+    prior: SlopePrior | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Whittaker smoother with the binomial/Poisson likelihood of the counts (penalised
     IRLS): unbiased for the rate where least squares on log((k + 0.5)/(n + 1)) is not.
 
     start: first guess of the signal; z, variance: the Gaussian data used for years with
-    a value but no counts. Returns the signal and the posterior covariance of the last step.
+    a value but no counts; prior: slope prior per series (None: none). Returns the signal
+    and the posterior covariance of the last step.
     """
+    if prior is not None and not (prior.precision > 0).any():
+        prior = None
     low, high = _z_range(counts)
     k, n = _with_pseudo_count(counts)
     eta = start
@@ -181,9 +253,9 @@ def pql_whittaker(
         working = np.where(counts.counted, working, z)
         working_var = np.where(counts.counted, working_var, variance)
         if step < PQL_ITERATIONS - 1:
-            eta = whittaker_mean(working, working_var, q)
+            eta = whittaker_mean(working, working_var, q, prior)
         else:
-            eta, cov = whittaker(working, working_var, q)
+            eta, cov = whittaker(working, working_var, q, prior)
         eta = np.fmin(np.fmax(eta, low), high)
     return eta, cov
 

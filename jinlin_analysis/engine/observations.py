@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from jinlin_analysis.engine.forecast import SeriesArrays
+from jinlin_analysis.engine.noise import SLOPE_PRIORS, SlopePrior
 from jinlin_analysis.engine.transforms import reporting_decimals
 from jinlin_analysis.errors import JinlinError
 from jinlin_analysis.observations import COLUMNS, REQUIRED, SERIES_KEY, TOTAL
@@ -117,6 +118,7 @@ def dense_series(frame: pd.DataFrame, plan: Plan, as_of: int) -> Dense:
     lower = np.array([np.nan if i.bounds[0] is None else i.bounds[0] for i in measurable])
     upper = np.array([np.nan if i.bounds[1] is None else i.bounds[1] for i in measurable])
     per = np.array([np.nan if i.scale is None else i.scale for i in measurable])
+    prior = np.array([_slope_prior(i) for i in measurable]).reshape(-1, 2)
     decimals = _decimals_by_row(values)
     arrays = SeriesArrays(
         years=years,
@@ -127,8 +129,17 @@ def dense_series(frame: pd.DataFrame, plan: Plan, as_of: int) -> Dense:
         numerator=matrix(numerator),
         denominator=matrix(denominator),
         per=per[indicator_index],
+        slope_prior=SlopePrior(mean=prior[indicator_index, 0], sd=prior[indicator_index, 1])
+        if np.isfinite(prior[:, 1]).any()
+        else None,
     )
     return Dense(keys=keys, arrays=arrays, decimals=decimals)
+
+
+def _slope_prior(indicator) -> tuple[float, float]:
+    """(mean, sd) of the indicator's named slope prior for count series; NaN = none."""
+    name = indicator.counts.slope_prior if indicator.counts is not None else None
+    return SLOPE_PRIORS[name] if name else (np.nan, np.nan)
 
 
 def _sorted_unique(a: np.ndarray) -> np.ndarray:

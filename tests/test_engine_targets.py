@@ -158,3 +158,10 @@ def test_a_falling_target_from_zero_before_the_target_year_is_met_so_far(indicat
     zeros = series(indicator_id, dict.fromkeys(range(2015, 2025), 0.0))
     row = _row(assess(plan(), zeros, as_of=2024), indicator_id)
     assert row["met_so_far"] and row["p_attain"] > 0.5 and row["status"] != "off_track"
+
+
+def test_reasons_never_round_a_probability_to_a_false_zero_or_hundred():
+    from jinlin_analysis.engine.assess import _percent
+
+    shown = _percent(np.array([0.0, 0.0039, 0.5, 0.996, 1.0]))
+    assert list(shown) == ["0%", "不足1%", "50%", "99%以上", "100%"]

@@ -533,8 +533,13 @@ def _text(*parts) -> np.ndarray:
 
 
 def _percent(p: np.ndarray) -> np.ndarray:
-    """0.874 -> "87%" (rounded half to even, as Python's format does)."""
-    return _text(np.rint(np.asarray(p) * 100).astype(np.int64).astype(_TEXT), "%")
+    """0.874 -> "87%" (rounded half to even, as Python's format does); never a false "0%" or
+    "100%" from rounding: "不足1%" and "99%以上", as narrative.probability says it."""
+    p = np.asarray(p, dtype=float)
+    rounded = np.rint(p * 100)
+    text = _text(rounded.astype(np.int64).astype(_TEXT), "%")
+    text = np.where((rounded <= 0) & (p > 0), np.asarray("不足1%", dtype=_TEXT), text)
+    return np.where((rounded >= 100) & (p < 1), np.asarray("99%以上", dtype=_TEXT), text)
 
 
 def _status(run: _Run, calibration: Calibration) -> tuple[np.ndarray, np.ndarray]:

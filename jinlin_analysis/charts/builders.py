@@ -453,7 +453,7 @@ EXPLORER_COLUMNS = ("series", "year", *FAN_COLUMNS[1:], "target")
 
 
 def series_explorer(
-    frame: pd.DataFrame, *, title: str = "指标浏览", width: int = 560, height: int = 260
+    frame: pd.DataFrame, *, title: str = "选择指标", width: int = 560, height: int = 260
 ) -> alt.TopLevelMixin:
     """One fan chart with a dropdown over many series (indicator x region x group), for
     JupyterLab: pick a series and the chart redraws with its own scale and target.

@@ -111,3 +111,39 @@ def test_an_empty_data_folder_says_to_ingest_first(tmp_path, capsys):
     assert code == 1
     assert "run `jinlin ingest DATA_FOLDER` first" in capsys.readouterr().err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_kernel_that_dies_at_start_up_is_replaced_not_reported(tmp_path, monkeypatch):
+    """Two workers starting kernels at once can pick the same free port (seen in CI): the
+    later kernel dies before replying. The page must run on a new kernel, not fail."""
+    import papermill
+
+    from jinlin_analysis.report import execute
+    from jinlin_analysis.report.pages import PageRun
+
+    calls = []
+
+    def flaky(notebook, output, **kwargs):
+        calls.append(kwargs["km"])
+        if len(calls) == 1:
+            raise RuntimeError("Kernel died before replying to kernel_info")
+        output_path = tmp_path / "page.ipynb"
+        output_path.write_text("{}")
+
+    monkeypatch.setattr(papermill, "execute_notebook", flaky)
+    run = PageRun(
+        slug="overview",
+        title="总览",
+        section="总览",
+        notebook=FIXTURE_NOTEBOOKS / "submissions.ipynb",
+        parameters={},
+    )
+    result = execute.run_page(run, tmp_path / "page.ipynb")
+    assert result.ok and len(calls) == 2
+
+    def broken(notebook, output, **kwargs):
+        raise RuntimeError("something else went wrong in the page")
+
+    monkeypatch.setattr(papermill, "execute_notebook", broken)
+    failed = execute.run_page(run, tmp_path / "page.ipynb")
+    assert not failed.ok and "something else" in failed.error

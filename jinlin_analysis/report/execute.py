@@ -34,6 +34,11 @@ from jinlin_analysis.report.pages import PageRun
 
 KERNEL_NAME = "jinlin"
 CELL_TIMEOUT_SECONDS = 900  # a scheduled run must end even if a cell hangs
+KERNEL_START_ATTEMPTS = 3
+# jupyter_client picks a kernel's ports by binding and releasing them; two workers starting
+# kernels at once can pick the same free port, and the later kernel then dies at start-up
+# ("Address already in use"). That is a race, not a broken page: start a new kernel.
+KERNEL_START_FAILURES = ("Kernel died before replying to kernel_info", "Kernel didn't respond")
 KERNEL_ENVIRONMENT = {
     CHART_MODE_VARIABLE: "static",  # charts leave kernels as specs; the exporter draws the SVG
     "PYTHONHASHSEED": "0",  # set iteration order is then the same on every run
@@ -94,16 +99,23 @@ def run_page(run: PageRun, executed: Path) -> PageResult:
         reset = nbformat.v4.new_code_cell(RESET_SOURCE, id=RESET_CELL_ID)
         reset.metadata["tags"] = ["remove-cell"]
         notebook.cells.insert(0, reset)
-        papermill.execute_notebook(
-            notebook,
-            str(executed),
-            parameters=run.parameters,
-            kernel_name=KERNEL_NAME,
-            km=_kernel_manager(executed.parent),
-            progress_bar=False,
-            cwd=str(NOTEBOOKS_DIR),
-            execution_timeout=CELL_TIMEOUT_SECONDS,
-        )
+        for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
+            try:
+                papermill.execute_notebook(
+                    notebook,
+                    str(executed),
+                    parameters=run.parameters,
+                    kernel_name=KERNEL_NAME,
+                    km=_kernel_manager(executed.parent),
+                    progress_bar=False,
+                    cwd=str(NOTEBOOKS_DIR),
+                    execution_timeout=CELL_TIMEOUT_SECONDS,
+                )
+                break
+            except RuntimeError as exc:
+                started = not any(failure in str(exc) for failure in KERNEL_START_FAILURES)
+                if started or attempt == KERNEL_START_ATTEMPTS:
+                    raise
     except PapermillExecutionError as exc:
         return PageResult(
             run.slug,

@@ -112,7 +112,7 @@ def run_backtest(cases: panel.Cases | None = None) -> BacktestResult:
     intervals, tails = _interval_metrics(cases, fc, calibration, is_eval)
     ev = ~cal_ev
     attainment = _brier_table(events[ev], probs[ev])
-    reliability = _reliability(events[ev], probs[ev])
+    reliability = reliability_table(events[ev], probs[ev])
     status_rates = _status_rates(events, probs, calibration)
     categories = pd.crosstab(events.loc[ev, "unsd_category"], events.loc[ev, "opensdg_category"])
     summary = {
@@ -543,7 +543,7 @@ def _skill_by_indicator(events, probs) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def _reliability(events, probs, bins: int = 10) -> pd.DataFrame:
+def reliability_table(events, probs, bins: int = 10) -> pd.DataFrame:
     """Observed frequency by forecast bin, for all events ("all") and per event family."""
     met = events["met"].to_numpy().astype(float)
     family = events["family"].to_numpy()

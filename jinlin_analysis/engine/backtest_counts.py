@@ -37,6 +37,7 @@ import pandas as pd
 from jinlin_analysis.engine import noise, panel, targets
 from jinlin_analysis.engine.assess import N_PATHS, PROBS
 from jinlin_analysis.engine.assess import SEED as ASSESS_SEED
+from jinlin_analysis.engine.backtest import reliability_table
 from jinlin_analysis.engine.calibration import Calibration, path_scores
 from jinlin_analysis.engine.forecast import (
     SeriesArrays,
@@ -222,17 +223,9 @@ def fit_slope_prior(cases: CountCases) -> tuple[float, float]:
 
 
 def subset(cases: CountCases, mask: np.ndarray) -> CountCases:
-    h = cases.history
     return CountCases(
         meta=cases.meta[mask].reset_index(drop=True),
-        history=SeriesArrays(
-            years=h.years,
-            **{
-                k: getattr(h, k)[mask]
-                for k in ("values", "lower", "upper", "eps", "numerator", "denominator", "per")
-            },
-            slope_prior=None if h.slope_prior is None else h.slope_prior.take(mask),
-        ),
+        history=cases.history.take(mask),
         future=cases.future[mask],
     )
 
@@ -455,25 +448,10 @@ def brier_table(events: pd.DataFrame, probs: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(records)
 
 
-def reliability(events: pd.DataFrame, probs: pd.DataFrame, bins: int = 10) -> pd.DataFrame:
-    met = events["met"].to_numpy(dtype=float)
-    records = []
-    for name in ("engine", "naive", "drift"):
-        p = probs[name].to_numpy()
-        b = np.minimum((p * bins).astype(int), bins - 1)
-        for k in range(bins):
-            sel = b == k
-            if sel.any():
-                records.append(
-                    {
-                        "method": name,
-                        "bin": f"{k / bins:.1f}-{(k + 1) / bins:.1f}",
-                        "mean_forecast": float(p[sel].mean()),
-                        "observed": float(met[sel].mean()),
-                        "n": int(sel.sum()),
-                    }
-                )
-    return pd.DataFrame(records)
+def reliability(events: pd.DataFrame, probs: pd.DataFrame) -> pd.DataFrame:
+    """Observed frequency by forecast bin over all events (backtest.reliability_table)."""
+    table = reliability_table(events, probs)
+    return table[table["family"] == "all"].drop(columns="family").reset_index(drop=True)
 
 
 # ------------------------------------------------------------------------ the run
@@ -533,7 +511,7 @@ METHOD_NAMES = {
 
 def render(result: CountBacktestResult, docs: Path = DOCS) -> tuple[Path, Path]:
     """Write docs/backtest-small-counts.md and the reliability chart beside it."""
-    from jinlin_analysis.engine.backtest_report import _chart
+    from jinlin_analysis.engine.backtest_report import markdown_table, reliability_chart
 
     docs.mkdir(parents=True, exist_ok=True)
     s = result.summary
@@ -615,18 +593,18 @@ def render(result: CountBacktestResult, docs: Path = DOCS) -> tuple[Path, Path]:
         "",
         "Engine by horizon:",
         "",
-        _table(engine),
+        markdown_table(engine),
         "",
         _verdict(engine),
         "",
         "Mean over horizons 1-5, engine and baselines:",
         "",
-        _table(overall),
+        markdown_table(overall),
         "",
         "Engine by expected deaths a year at the origin (true rate x births; horizons",
         "pooled):",
         "",
-        _table(result.by_band),
+        markdown_table(result.by_band),
         "",
         "## Attainment probabilities (evaluation part)",
         "",
@@ -637,32 +615,28 @@ def render(result: CountBacktestResult, docs: Path = DOCS) -> tuple[Path, Path]:
         "*improve* = the reported value lower in origin+H than at the origin; *keep* = never",
         "up from year to year and lower at the end (持续下降).",
         "",
-        _table(att_all),
+        markdown_table(att_all),
         "",
         "Brier skill score by event family (against climatology):",
         "",
-        _table(wide),
+        markdown_table(wide),
         "",
         "Brier skill score of the engine against each reference (all events):",
         "",
-        _table(vs),
+        markdown_table(vs),
         "",
         "## Reliability (evaluation part)",
         "",
         "![reliability](backtest-small-counts-reliability.png)",
         "",
-        _table(rel),
+        markdown_table(rel),
         "",
     ]
     md = docs / "backtest-small-counts.md"
     md.write_text("\n".join(lines), encoding="utf-8")
     png = docs / "backtest-small-counts-reliability.png"
-    png.write_bytes(_chart(rel))
+    png.write_bytes(reliability_chart(rel))
     return md, png
-
-
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
-    return frame.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
 def _verdict(engine: pd.DataFrame) -> str:

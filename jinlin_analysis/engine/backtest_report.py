@@ -18,7 +18,7 @@ METHOD_NAMES = {
 }
 
 
-def _table(frame: pd.DataFrame, digits: int = 3) -> str:
+def markdown_table(frame: pd.DataFrame, digits: int = 3) -> str:
     return frame.to_markdown(index=False, floatfmt=f".{digits}f")
 
 
@@ -91,7 +91,7 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "limits within half a reporting unit of a bound are the bound, for every method.",
         "Goal: coverage within 3 points of 80% and 95%.",
         "",
-        _table(overall),
+        markdown_table(overall),
         "",
         "The mean 95% Winkler score of the engine is carried by a few series. Share of each",
         "method's 95% Winkler total (all horizons, about 36,000 case-horizons) from its 10",
@@ -108,7 +108,7 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "",
         "Engine by horizon:",
         "",
-        _table(per_h),
+        markdown_table(per_h),
         "",
         "## Attainment probabilities (evaluation split)",
         "",
@@ -121,15 +121,15 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "the event family on the calibration split (their best possible use); for families",
         "without a numeric target (improve, keep) they are the family's base rate.",
         "",
-        _table(att_all),
+        markdown_table(att_all),
         "",
         "Brier skill score by event family:",
         "",
-        _table(att_fam),
+        markdown_table(att_fam),
         "",
         "Brier skill score by panel indicator and family (engine, drift, naive):",
         "",
-        _table(by_ind, 2),
+        markdown_table(by_ind, 2),
         "",
         "Where the engine does not win: the *maintain* family, where the naive random walk",
         "(no change) is best overall and drift beats the engine on the JMP water and",
@@ -145,11 +145,11 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "",
         "![reliability](backtest-reliability.png)",
         "",
-        _table(rel_all),
+        markdown_table(rel_all),
         "",
         "Lowest and highest bins by event family (engine and drift):",
         "",
-        _table(ends),
+        markdown_table(ends),
         "",
         "## UNSD Progress Chart and Open SDG categories",
         "",
@@ -167,13 +167,13 @@ def render(result, docs: Path) -> tuple[Path, Path]:
         "",
         "## Status thresholds: share of targets met by status",
         "",
-        _table(status),
+        markdown_table(status),
         "",
     ]
     md = docs / "backtest.md"
     md.write_text("\n".join(lines), encoding="utf-8")
     png = docs / "backtest-reliability.png"
-    png.write_bytes(_chart(rel_all))
+    png.write_bytes(reliability_chart(rel_all))
     return md, png
 
 
@@ -190,7 +190,7 @@ def _same_category(cats: pd.DataFrame) -> int:
     return int(sum(cats.at[u, o] for u, o in pairs if u in cats.index and o in cats.columns))
 
 
-def _chart(rel: pd.DataFrame) -> bytes:
+def reliability_chart(rel: pd.DataFrame) -> bytes:
     diagonal = pd.DataFrame({"x": [0, 1], "y": [0, 1]})
     base = alt.Chart(diagonal).mark_line(color="#999", strokeDash=[4, 4]).encode(x="x", y="y")
     points = (

@@ -24,20 +24,7 @@ def _one_series(plan, observations, indicator_id, region, as_of, sex, residence)
     )
     if len(hit) == 0:
         raise ObservationError(f"no observations for {indicator_id} / {region or plan.plan.region}")
-    a = dense.arrays
-    r = hit[:1]
-    sub = SeriesArrays(
-        years=a.years,
-        values=a.values[r],
-        lower=a.lower[r],
-        upper=a.upper[r],
-        eps=a.eps[r],
-        numerator=a.numerator[r],
-        denominator=a.denominator[r],
-        per=a.per[r],
-        slope_prior=None if a.slope_prior is None else a.slope_prior.take(r),
-    )
-    return sub
+    return dense.arrays.take(hit[:1])
 
 
 def model_forecasts(

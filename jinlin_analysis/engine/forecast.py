@@ -45,6 +45,24 @@ class SeriesArrays:
     def __len__(self) -> int:
         return self.values.shape[0]
 
+    def take(self, rows: np.ndarray) -> SeriesArrays:
+        """The series `rows` (indices or a mask), on the same year grid."""
+
+        def pick(a: np.ndarray | None) -> np.ndarray | None:
+            return None if a is None else a[rows]
+
+        return SeriesArrays(
+            years=self.years,
+            values=self.values[rows],
+            lower=self.lower[rows],
+            upper=self.upper[rows],
+            eps=self.eps[rows],
+            numerator=pick(self.numerator),
+            denominator=pick(self.denominator),
+            per=pick(self.per),
+            slope_prior=None if self.slope_prior is None else self.slope_prior.take(rows),
+        )
+
 
 @dataclass
 class PointForecasts:

@@ -142,15 +142,8 @@ def _decimals(values: np.ndarray) -> int:
 
 
 def subset(cases: Cases, mask: np.ndarray) -> Cases:
-    h = cases.history
     return Cases(
         meta=cases.meta[mask].reset_index(drop=True),
-        history=SeriesArrays(
-            years=h.years,
-            values=h.values[mask],
-            lower=h.lower[mask],
-            upper=h.upper[mask],
-            eps=h.eps[mask],
-        ),
+        history=cases.history.take(mask),
         future=cases.future[mask],
     )

@@ -76,42 +76,16 @@ def fan_chart(
     years = (int(data["year"].min()), int(max(data["year"].max(), target_year or 0)))
     x = alt.X("year:Q", title=None, axis=_YEAR_AXIS, scale=alt.Scale(domain=years, zero=False))
     y_scale = alt.Scale(zero=False, domain=[low, high], nice=False)
-    color = alt.Color(
-        "series:N",
-        scale=alt.Scale(domain=list(_SERIES), range=list(_SERIES.values())),
-        legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
-    )
+    color = _fan_color("series")
     tooltip = _fan_tooltip(suffix, "region" in data.columns)
     base = alt.Chart()
     zone, target = _target_layers(
         base, x, y_scale, color, target_value, higher_is_better, target_year
     )
-    layers = [*zone]
-    for level in (95, 80):
-        layers.append(
-            base.mark_area(opacity=0.85)
-            .transform_filter(f"isValid(datum.lower_{level})")
-            .transform_calculate(series=f"'{level}%预测区间'")
-            .encode(
-                x=x,
-                y=alt.Y(f"lower_{level}:Q", title=f"{title}{suffix}", scale=y_scale),
-                y2=f"upper_{level}:Q",
-                color=color,
-                tooltip=tooltip,
-            )
-        )
-    for column, series, mark in (
-        ("forecast", "预测值", {"strokeDash": [6, 4], "point": {"filled": False, "size": 28}}),
-        ("value", "观测值", {"point": {"size": 36}}),
-    ):
-        layers.append(
-            base.mark_line(**mark)
-            .transform_filter(f"isValid(datum.{column})")
-            .transform_calculate(series=f"'{series}'")
-            .encode(x=x, y=alt.Y(f"{column}:Q", scale=y_scale), color=color, tooltip=tooltip)
-        )
-        if column == "forecast":
-            layers += target  # over the bands, under the lines
+    layers = [
+        *zone,
+        *_fan_layers(base, x, y_scale, color, tooltip, "series", f"{title}{suffix}", target),
+    ]
     title_params = alt.Title(
         title, subtitle=[subtitle] if isinstance(subtitle, str) else list(subtitle)
     )
@@ -133,6 +107,46 @@ def fan_chart(
     return panel.facet(
         facet=alt.Facet("region:N", title=None, sort=regions), columns=3, data=data
     ).properties(title=title_params)
+
+
+def _fan_color(part: str) -> alt.Color:
+    """The fan's legend: `part` is the field naming each layer (观测值, 预测值, bands, target)."""
+    return alt.Color(
+        f"{part}:N",
+        scale=alt.Scale(domain=list(_SERIES), range=list(_SERIES.values())),
+        legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
+    )
+
+
+def _fan_layers(base, x, y_scale, color, tooltip, part, y_title, target) -> list:
+    """95% and 80% bands, the dashed forecast, the `target` layers (over the bands, under the
+    lines), then the observed line: the drawing order of every fan chart."""
+    layers = [
+        base.mark_area(opacity=0.85)
+        .transform_filter(f"isValid(datum.lower_{level})")
+        .transform_calculate(**{part: f"'{level}%预测区间'"})
+        .encode(
+            x=x,
+            y=alt.Y(f"lower_{level}:Q", title=y_title, scale=y_scale),
+            y2=f"upper_{level}:Q",
+            color=color,
+            tooltip=tooltip,
+        )
+        for level in (95, 80)
+    ]
+    for column, name, mark in (
+        ("forecast", "预测值", {"strokeDash": [6, 4], "point": {"filled": False, "size": 28}}),
+        ("value", "观测值", {"point": {"size": 36}}),
+    ):
+        layers.append(
+            base.mark_line(**mark)
+            .transform_filter(f"isValid(datum.{column})")
+            .transform_calculate(**{part: f"'{name}'"})
+            .encode(x=x, y=alt.Y(f"{column}:Q", scale=y_scale), color=color, tooltip=tooltip)
+        )
+        if column == "forecast":
+            layers += target
+    return layers
 
 
 def _join_forecast_to_history(frame: pd.DataFrame) -> pd.DataFrame:
@@ -473,43 +487,17 @@ def series_explorer(
     )
     x = alt.X("year:Q", title=None, axis=_YEAR_AXIS, scale=alt.Scale(zero=False))
     y_scale = alt.Scale(zero=False)
-    color = alt.Color(
-        "part:N",
-        scale=alt.Scale(domain=list(_SERIES), range=list(_SERIES.values())),
-        legend=alt.Legend(title=None, orient="bottom", direction="horizontal"),
-    )
+    color = _fan_color("part")  # "series" is the picked series here
     tooltip = [alt.Tooltip("series:N", title="指标"), *_fan_tooltip("", False)]
     base = alt.Chart().transform_filter(alt.datum.series == pick)
-    layers = [
-        base.mark_area(opacity=0.85)
-        .transform_filter(f"isValid(datum.lower_{level})")
-        .transform_calculate(part=f"'{level}%预测区间'")
-        .encode(
-            x=x,
-            y=alt.Y(f"lower_{level}:Q", title=None, scale=y_scale),
-            y2=f"upper_{level}:Q",
-            color=color,
-            tooltip=tooltip,
-        )
-        for level in (95, 80)
-    ]
-    for column, part, mark in (
-        ("forecast", "预测值", {"strokeDash": [6, 4], "point": {"filled": False, "size": 28}}),
-        ("value", "观测值", {"point": {"size": 36}}),
-    ):
-        layers.append(
-            base.mark_line(**mark)
-            .transform_filter(f"isValid(datum.{column})")
-            .transform_calculate(part=f"'{part}'")
-            .encode(x=x, y=alt.Y(f"{column}:Q", scale=y_scale), color=color, tooltip=tooltip)
-        )
-    layers.append(
+    target = (
         base.transform_filter("isValid(datum.target)")
         .transform_aggregate(target="min(target)")
         .transform_calculate(part="'规划目标'")
         .mark_rule(strokeDash=[2, 2], strokeWidth=1.5)
         .encode(y=alt.Y("target:Q", scale=y_scale), color=color)
     )
+    layers = _fan_layers(base, x, y_scale, color, tooltip, "part", None, [target])
     return (
         alt.layer(*layers, data=data)
         .add_params(pick)

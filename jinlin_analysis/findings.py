@@ -16,17 +16,17 @@ import math
 import numpy as np
 import pandas as pd
 
+from jinlin_analysis.charts.builders import EXPLORER_COLUMNS, MODEL_LABELS
 from jinlin_analysis.engine.observations import TOTAL
 from jinlin_analysis.errors import JinlinError
-from jinlin_analysis.narrative import number, probability
+from jinlin_analysis.narrative import figure, probability
 from jinlin_analysis.plan import Plan, TargetType
-from jinlin_analysis.wording import STATUS_LABELS, describe_target, unit_after_number
+from jinlin_analysis.wording import STATUS_LABELS, describe_target
 
 MILESTONE = TargetType.MILESTONE.value
 STATUS_ORDER = tuple(STATUS_LABELS)
 WARNING_STATUSES = ("off_track", "at_risk")
 MILESTONE_NOT_REPORTED = "未报告"
-FAN_COLUMNS_NO_YEAR = ("value", "forecast", "lower_80", "upper_80", "lower_95", "upper_95")
 
 
 def headline_rows(assessment: pd.DataFrame, plan: Plan) -> pd.DataFrame:
@@ -239,8 +239,8 @@ def town_gaps(assessment: pd.DataFrame, plan: Plan) -> pd.DataFrame:
             {
                 "指标": indicator.name,
                 "镇数": len(group),
-                "最好": f"{best['region']} {_with_unit(best['last_value'], best['unit'])}",
-                "最差": f"{worst['region']} {_with_unit(worst['last_value'], worst['unit'])}",
+                "最好": f"{best['region']} {figure(best['last_value'], best['unit'])}",
+                "最差": f"{worst['region']} {figure(worst['last_value'], worst['unit'])}",
                 "差距": abs(best["last_value"] - worst["last_value"]),
                 "单位": indicator.unit or "",
                 "未达标的镇": "、".join(group.loc[group["status"] != "achieved", "region"]) or "无",
@@ -374,11 +374,7 @@ def probability_text(p: float) -> str:
 def _value_with_year(row) -> str:
     if row.last_value is None or (isinstance(row.last_value, float) and math.isnan(row.last_value)):
         return "—"
-    return f"{_with_unit(row.last_value, row.unit)}（{int(row.last_year)}年）"
-
-
-def _with_unit(value: float, unit: str | None) -> str:
-    return f"{number(value)}{unit_after_number(unit)}"
+    return f"{figure(row.last_value, row.unit)}（{int(row.last_year)}年）"
 
 
 def _why(row) -> str:
@@ -431,8 +427,6 @@ def comparators(row) -> pd.DataFrame:
 def backtest_summary(errors: pd.DataFrame) -> pd.DataFrame:
     """Mean absolute error of each model by horizon on the series' own past (one row per
     model), with how many forecasts each figure averages."""
-    from jinlin_analysis.charts import MODEL_LABELS
-
     if errors.empty:
         return pd.DataFrame(columns=["模型"])
     mae = errors.assign(abs_error=errors["error"].abs()).pivot_table(
@@ -476,7 +470,7 @@ def explorer_frame(
         _district=rows["region"] != plan.plan.region,
     ).rename(columns={"observed": "value"})
     out = out.sort_values(["_order", "_district", "region", "sex", "residence", "year"])
-    return out[["series", "year", *FAN_COLUMNS_NO_YEAR, "target"]].reset_index(drop=True)
+    return out[list(EXPLORER_COLUMNS)].reset_index(drop=True)
 
 
 class SeriesNotFound(JinlinError, KeyError):

@@ -29,7 +29,12 @@ def number(value: float, digits: int = 2) -> str:
 
 
 def with_unit(value: float, indicator: Indicator) -> str:
-    return f"{number(value)}{unit_after_number(indicator.unit)}"
+    return figure(value, indicator.unit)
+
+
+def figure(value: float, unit: str | None) -> str:
+    """3.652 and '‰' -> '3.65‰'; 0 and '1/10万' -> '0/10万'."""
+    return f"{number(value)}{unit_after_number(unit)}"
 
 
 def difference(value: float, indicator: Indicator) -> str:

@@ -166,6 +166,12 @@ def milestones(rows: pd.DataFrame, plan: Plan) -> pd.DataFrame:
     ).reset_index(drop=True)
 
 
+def verdict_words(plan: Plan, year: int) -> tuple[str, str]:
+    """(met, not met) as the evaluation says them: 已实现/未实现 from the target year on (the
+    outcome is settled), 已达到/尚未达到 before it (on the data so far)."""
+    return ("已实现", "未实现") if year >= plan.plan.target_year else ("已达到", "尚未达到")
+
+
 def verdicts(rows: pd.DataFrame, plan: Plan, year: int) -> pd.DataFrame:
     """Mid-term or final evaluation: each measurable target met or not, and its outlook.
 
@@ -174,9 +180,8 @@ def verdicts(rows: pd.DataFrame, plan: Plan, year: int) -> pd.DataFrame:
     every year so far), next to the engine's outlook for the target year.
     """
     rows = measurable(rows)
-    final = year >= plan.plan.target_year
     met = rows["met_so_far"].fillna(False).astype(bool)
-    reached, missed = ("已实现", "未实现") if final else ("已达到", "尚未达到")
+    reached, missed = verdict_words(plan, year)
     verdict = np.where(met, reached, missed)
     verdict = np.where(rows["last_value"].isna(), "数据不足", verdict)
     return pd.DataFrame(
